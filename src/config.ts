@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+// The environment is read once, here; everything else receives a Config.
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  TZ_ORG: z.string().trim().min(1).default('UTC').refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  SCHEDULER: z.enum(['on', 'off']).default('on'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  orgTimeZone: string;
+  dbPoolMax: number;
+  scheduler: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+};
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class ConfigError extends Error {}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = result.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    port: e.PORT,
+    host: e.HOST,
+    orgTimeZone: e.TZ_ORG,
+    dbPoolMax: e.DB_POOL_MAX,
+    scheduler: e.SCHEDULER === 'on',
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,248 @@
+import { z } from 'zod';
+
+// The policy holds every number of DOMAIN.md; the code reads them from here, never from literals.
+// A stored policy is parsed through this schema, so sections added later get their defaults.
+
+export const GRADES = ['A', 'B', 'C', 'D'] as const;
+export type Grade = (typeof GRADES)[number];
+
+export const NEEDS = ['none', 'low', 'medium', 'high', 'critical'] as const;
+export type Need = (typeof NEEDS)[number];
+
+export const SITUATIONS = ['greenfield', 'incumbent'] as const;
+export type Situation = (typeof SITUATIONS)[number];
+
+export const TIMING_SIGNALS = [
+  'selection_started',
+  'replacement_selection_started',
+  'waiting_on_event',
+  'incumbent_failing',
+  'self_built_unmaintained',
+  'need_no_urgency',
+  'incumbent_aging',
+  'need_denied',
+  'incumbent_satisfied',
+  'recently_signed',
+  'self_build_in_progress',
+] as const;
+export type TimingSignalType = (typeof TIMING_SIGNALS)[number];
+
+export const TOUCH_SIGNALS = ['call', 'meeting', 'email', 'visit', 'note'] as const;
+export type TouchSignalType = (typeof TOUCH_SIGNALS)[number];
+
+export const SIGNAL_TYPES = [...TIMING_SIGNALS, ...TOUCH_SIGNALS] as const;
+export type SignalType = (typeof SIGNAL_TYPES)[number];
+
+const points = z.number().min(0).max(100);
+const weight = z.number().min(0).max(1000);
+
+/** A banded factor: `base` points below the first threshold, then each threshold's points from its lower bound up. */
+export const bandsSchema = z
+  .object({
+    weight,
+    base: points,
+    steps: z.array(z.object({ from: z.number(), points })).min(1),
+  })
+  .refine((b) => b.steps.every((s, i) => i === 0 || s.from > b.steps[i - 1]!.from), {
+    message: 'band lower bounds must increase',
+    path: ['steps'],
+  });
+export type Bands = z.infer<typeof bandsSchema>;
+
+const months = z.number().int().min(0).max(120);
+const days = z.number().int().min(1).max(3650);
+
+const signalCatalogueSchema = z.object(
+  Object.fromEntries(
+    TIMING_SIGNALS.map((t) => [t, z.object({ situation: z.enum(SITUATIONS), window: z.enum(GRADES) })]),
+  ) as Record<TimingSignalType, z.ZodObject<{ situation: z.ZodEnum<{ greenfield: 'greenfield'; incumbent: 'incumbent' }>; window: z.ZodEnum<{ A: 'A'; B: 'B'; C: 'C'; D: 'D' }> }>>,
+);
+
+export const gradingPolicySchema = z
+  .object({
+    /** Months from a timing signal to its close-by date, per catalogue window; also the window-grade bounds. */
+    windowMonths: z.object({ A: months, B: months, C: months }),
+    /** For waiting_on_event with an event date: close by the event + this many months. */
+    eventLeadMonths: months,
+    /** D evidence older than this leaves the prospect without timing evidence (requalify). */
+    requalifyMonths: months,
+    staleDays: days,
+    catalogue: signalCatalogueSchema,
+    fit: z.object({
+      size: bandsSchema,
+      revenue: bandsSchema,
+      growth: bandsSchema,
+      need: z.object({ weight, points: z.object(Object.fromEntries(NEEDS.map((n) => [n, points])) as Record<Need, typeof points>) }),
+      /** Fit below the floor demotes one letter. */
+      floor: points,
+      /** With no timing evidence: fit at or above this grades C, else D. */
+      fitOnlyC: points,
+    }),
+  })
+  .refine((g) => g.windowMonths.A <= g.windowMonths.B && g.windowMonths.B <= g.windowMonths.C, {
+    message: 'windows must widen from A to C',
+    path: ['windowMonths'],
+  });
+export type GradingPolicy = z.infer<typeof gradingPolicySchema>;
+
+export const TIERS_DEFAULT = ['Strategic', 'Key', 'Standard'] as const;
+
+export const tieringPolicySchema = z.object({
+  /** Tier names from best to worst with the lowest score each reaches; the last one catches the rest. */
+  tiers: z
+    .array(z.object({ name: z.string().trim().min(1).max(40), minScore: points }))
+    .min(1),
+  factors: z.object({
+    sales12m: bandsSchema,
+    lifetimeSales: bandsSchema,
+    /** Average days paid late; bands on the number of days, lower is better. */
+    credit: bandsSchema,
+    margin: bandsSchema,
+    growth: bandsSchema,
+  }),
+  windowMonths: months,
+});
+export type TieringPolicy = z.infer<typeof tieringPolicySchema>;
+
+const seniority = z.object({ minLevel: z.number().int().min(1).max(4), load: z.number().min(0).max(1000) });
+export const ownershipPolicySchema = z.object({
+  levels: z.array(z.object({ level: z.number().int().min(1), name: z.string().min(1) })).min(1),
+  defaultCapacity: z.number().min(1).max(100000),
+  byTier: z.record(z.string(), seniority),
+  byGrade: z.object({ A: seniority, B: seniority, C: seniority, D: seniority }),
+});
+export type OwnershipPolicy = z.infer<typeof ownershipPolicySchema>;
+
+const interval = z.object({ callDays: days, visitDays: days });
+export const cadencePolicySchema = z.object({
+  byTier: z.record(z.string(), interval),
+  byGrade: z.object({ A: days, B: days, C: days, D: days }),
+  callTypes: z.array(z.enum(SIGNAL_TYPES)).min(1),
+  visitTypes: z.array(z.enum(SIGNAL_TYPES)).min(1),
+});
+export type CadencePolicy = z.infer<typeof cadencePolicySchema>;
+
+const bands = (weight: number, base: number, steps: [number, number][]): Bands => ({
+  weight,
+  base,
+  steps: steps.map(([from, p]) => ({ from, points: p })),
+});
+
+export const DEFAULT_POLICY = {
+  grading: {
+    windowMonths: { A: 3, B: 6, C: 12 },
+    eventLeadMonths: 3,
+    requalifyMonths: 12,
+    staleDays: 30,
+    catalogue: {
+      selection_started: { situation: 'greenfield', window: 'A' },
+      replacement_selection_started: { situation: 'incumbent', window: 'A' },
+      waiting_on_event: { situation: 'greenfield', window: 'B' },
+      incumbent_failing: { situation: 'incumbent', window: 'B' },
+      self_built_unmaintained: { situation: 'incumbent', window: 'B' },
+      need_no_urgency: { situation: 'greenfield', window: 'C' },
+      incumbent_aging: { situation: 'incumbent', window: 'C' },
+      need_denied: { situation: 'greenfield', window: 'D' },
+      incumbent_satisfied: { situation: 'incumbent', window: 'D' },
+      recently_signed: { situation: 'incumbent', window: 'D' },
+      self_build_in_progress: { situation: 'incumbent', window: 'D' },
+    },
+    fit: {
+      size: bands(25, 20, [[50, 50], [250, 80], [1000, 100]]),
+      revenue: bands(25, 20, [[1_000_000, 50], [10_000_000, 80], [100_000_000, 100]]),
+      growth: bands(20, 10, [[0, 40], [10, 70], [25, 100]]),
+      need: { weight: 30, points: { none: 0, low: 30, medium: 60, high: 85, critical: 100 } },
+      floor: 40,
+      fitOnlyC: 70,
+    },
+  },
+  tiering: {
+    tiers: [
+      { name: 'Strategic', minScore: 75 },
+      { name: 'Key', minScore: 60 },
+      { name: 'Standard', minScore: 0 },
+    ],
+    factors: {
+      sales12m: bands(30, 20, [[10_000, 50], [50_000, 80], [200_000, 100]]),
+      lifetimeSales: bands(15, 20, [[50_000, 50], [250_000, 80], [1_000_000, 100]]),
+      // 0 days → 100 · 1–30 → 70 · 31–60 → 40 · > 60 → 0 (days are whole numbers; fractions round up).
+      credit: bands(20, 100, [[1, 70], [31, 40], [61, 0]]),
+      margin: bands(15, 20, [[10, 50], [25, 80], [40, 100]]),
+      growth: bands(20, 20, [[0, 50], [10, 80], [30, 100]]),
+    },
+    windowMonths: 12,
+  },
+  ownership: {
+    levels: [
+      { level: 1, name: 'Associate' },
+      { level: 2, name: 'Account Executive' },
+      { level: 3, name: 'Senior AE' },
+      { level: 4, name: 'Key Account Manager' },
+    ],
+    defaultCapacity: 100,
+    byTier: {
+      Strategic: { minLevel: 4, load: 10 },
+      Key: { minLevel: 3, load: 5 },
+      Standard: { minLevel: 2, load: 2 },
+    },
+    byGrade: {
+      A: { minLevel: 3, load: 4 },
+      B: { minLevel: 2, load: 3 },
+      C: { minLevel: 1, load: 2 },
+      D: { minLevel: 1, load: 1 },
+    },
+  },
+  cadence: {
+    byTier: {
+      Strategic: { callDays: 30, visitDays: 90 },
+      Key: { callDays: 90, visitDays: 180 },
+      Standard: { callDays: 180, visitDays: 365 },
+    },
+    byGrade: { A: 7, B: 14, C: 30, D: 90 },
+    callTypes: ['call', 'meeting', 'visit'],
+    visitTypes: ['visit', 'meeting'],
+  },
+} satisfies Policy;
+
+export const policySchema = z.object({
+  grading: gradingPolicySchema.default(DEFAULT_POLICY.grading as GradingPolicy),
+  tiering: tieringPolicySchema.default(DEFAULT_POLICY.tiering),
+  ownership: ownershipPolicySchema.default(DEFAULT_POLICY.ownership),
+  cadence: cadencePolicySchema.default(DEFAULT_POLICY.cadence as CadencePolicy),
+});
+
+export type Policy = {
+  grading: GradingPolicy;
+  tiering: TieringPolicy;
+  ownership: OwnershipPolicy;
+  cadence: CadencePolicy;
+};
+
+export function defaultPolicy(): Policy {
+  return structuredClone(DEFAULT_POLICY) as Policy;
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Deep-merges overrides into a base (objects merge, arrays and scalars replace). */
+export function mergePolicy(base: unknown, overrides: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(overrides)) return overrides === undefined ? base : overrides;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(overrides)) out[k] = mergePolicy(base[k], v);
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export type PolicyParse = { ok: true; policy: Policy } | { ok: false; issues: { path: string; message: string }[] };
+
+export function parsePolicy(body: unknown): PolicyParse {
+  const r = policySchema.safeParse(body);
+  if (r.success) return { ok: true, policy: r.data as Policy };
+  return {
+    ok: false,
+    issues: r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+  };
+}
