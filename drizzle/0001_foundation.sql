@@ -22,7 +22,6 @@ CREATE TABLE "accounts" (
 	"close_by" date,
 	"flags" text[] DEFAULT '{}'::text[] NOT NULL,
 	"reason" text,
-	"explanation" jsonb,
 	"graded_on" date,
 	"policy_version" integer,
 	"slip_count" integer DEFAULT 0 NOT NULL,

@@ -65,3 +65,8 @@ export async function query<T>(db: Db, statement: SQL): Promise<T[]> {
   const result = (await db.execute(statement)) as unknown;
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
+
+/** The database a Config asks for: PostgreSQL when DATABASE_URL is set, else embedded PGlite in DATA_DIR. */
+export async function openDatabase(config: { databaseUrl?: string; dataDir: string; dbPoolMax?: number }): Promise<Database> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl, { max: config.dbPoolMax }) : openPglite({ dataDir: config.dataDir });
+}

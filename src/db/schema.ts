@@ -26,7 +26,9 @@ export const policies = pgTable('policies', {
 
 /**
  * A prospect or a customer: one row for the account's whole life, so conversion keeps its id.
- * The grade columns are the last result of the pure grader, kept for listing and sorting;
+ * The grade columns are the last result of the pure grader, kept for listing and sorting (the
+ * page explains a grade by re-grading live); the one-line reason never mentions today's date, so
+ * a daily re-grade writes only the rows whose grade really moved;
  * the latest_* / last_signal_on / prior_slips columns summarise the signal history so a
  * daily re-grade needs no signal rows.
  */
@@ -57,7 +59,6 @@ export const accounts = pgTable(
     closeBy: date('close_by', { mode: 'string' }),
     flags: text('flags').array().notNull().default(sql`'{}'::text[]`),
     reason: text('reason'),
-    explanation: jsonb('explanation'),
     gradedOn: date('graded_on', { mode: 'string' }),
     policyVersion: integer('policy_version'),
     slipCount: integer('slip_count').notNull().default(0),

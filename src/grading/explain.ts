@@ -92,7 +92,7 @@ export function summaryLine(g: Grading, policy: GradingPolicy): string {
     parts.push(fitText(g));
   }
   if (g.lowFit) parts.push(`${g.fit.score === null ? 'unknown fit' : `fit < ${policy.fit.floor}`} demotes ${g.windowGrade ?? gradeBefore(g)} → ${g.grade}`);
-  if (g.flags.includes('stale')) parts.push(`stale ${g.quietDays} days`);
+  if (g.flags.includes('stale')) parts.push(g.lastSignalOn ? `stale: no signal since ${g.lastSignalOn}` : 'stale: no signal yet');
   return parts.join('; ');
 }
 
@@ -110,7 +110,7 @@ export function explain(g: Grading, policy: GradingPolicy): string[] {
     if (g.requalify) {
       out.push(`Requalify: ${t.catalogueWindow} evidence older than ${policy.requalifyMonths} months no longer counts as timing; the grade comes from fit alone.`);
     } else if (t.closeBySource === 'none') {
-      out.push('D evidence with no expected date: no close within 12 months is in sight (window D).');
+      out.push(`D evidence with no expected date: no close within ${policy.windowMonths.C} months is in sight (window D).`);
     } else {
       const how =
         t.closeBySource === 'event'

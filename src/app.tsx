@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import { sql } from 'drizzle-orm';
+import type { AppEnv, Deps } from './app-env.ts';
+import { gradingApi } from './grading/api.ts';
+import { policyApi, policyPages } from './policy/routes.tsx';
+import { prospectApi } from './prospects/api.ts';
+import { prospectPages } from './prospects/routes.tsx';
+import { isHtmx } from './shared/http.ts';
+import { isDatabaseUnavailable } from './db/errors.ts';
+import { ErrorFragment, MessagePage } from '../views/errors.tsx';
+
+const require = createRequire(import.meta.url);
+const assets = {
+  'app.css': { body: readFileSync(new URL('../views/assets/app.css', import.meta.url)), type: 'text/css; charset=utf-8' },
+  'htmx.min.js': { body: readFileSync(require.resolve('htmx.org/dist/htmx.min.js')), type: 'text/javascript; charset=utf-8' },
+} as const;
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const isApi = (c: Context) => c.req.path.startsWith('/api/') || c.req.path === '/api';
+
+/** The whole web app for some dependencies; no globals, so tests build as many as they like. */
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    c.set('actor', { name: isApi(c) ? 'api' : 'web' });
+    await next();
+  });
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+      },
+    }),
+  );
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        isApi(c)
+          ? c.json({ error: `request body too large (limit ${MAX_BODY_BYTES} bytes)` }, 413)
+          : c.html(<MessagePage title="Too large" message={`That request is larger than ${MAX_BODY_BYTES / 1024} KiB.`} />, 413),
+    }),
+  );
+
+  app.get('/assets/:name', (c) => {
+    const a = assets[c.req.param('name') as keyof typeof assets];
+    if (!a) return c.notFound();
+    c.header('Content-Type', a.type);
+    c.header('Cache-Control', 'public, max-age=3600');
+    return c.body(new Uint8Array(a.body));
+  });
+
+  app.get('/healthz', async (c) => {
+    try {
+      await deps.db.execute(sql`select 1`);
+      return c.json({ ok: true });
+    } catch {
+      return c.json({ ok: false, error: 'database unavailable' }, 503);
+    }
+  });
+
+  app.get('/', (c) => c.redirect('/prospects'));
+  app.route('/', prospectPages());
+  app.route('/', policyPages());
+
+  const api = new Hono<AppEnv>();
+  api.route('/', prospectApi());
+  api.route('/', gradingApi());
+  api.route('/', policyApi());
+  app.route('/api', api);
+
+  app.notFound((c) =>
+    isApi(c) ? c.json({ error: 'not found' }, 404) : c.html(<MessagePage title="Not found" message="There is no page at this address." />, 404),
+  );
+
+  app.onError((err, c) => {
+    const unavailable = isDatabaseUnavailable(err);
+    const status = unavailable ? 503 : 500;
+    const message = unavailable
+      ? 'The database is not reachable right now. Nothing was saved; please try again in a moment.'
+      : 'Something went wrong on our side. Nothing was saved; please try again.';
+    if (!unavailable) console.error(`[error] ${c.req.method} ${c.req.path}:`, err);
+    else console.warn(`[warn] database unavailable during ${c.req.method} ${c.req.path}: ${(err as Error).message}`);
+    if (unavailable) c.header('Retry-After', '5');
+    if (isApi(c)) return c.json({ error: message }, status);
+    if (isHtmx(c)) {
+      c.header('HX-Retarget', '#flash');
+      c.header('HX-Reswap', 'innerHTML');
+      return c.html(<ErrorFragment message={message} />, status);
+    }
+    return c.html(<MessagePage title={unavailable ? 'Service unavailable' : 'Error'} message={message} />, status);
+  });
+
+  return app;
+}

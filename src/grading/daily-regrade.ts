@@ -1,0 +1,83 @@
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { accounts, gradeChanges } from '../db/schema.ts';
+import { currentPolicy } from '../policy/store.ts';
+import { changeRow, factsOf, gradeOrFlagsChanged, summaryOf, type GradeCause } from './apply-grading.ts';
+import { summaryLine } from './explain.ts';
+import { makeGrader } from './grading.ts';
+
+export type RegradeStats = { asOf: string; policyVersion: number; scanned: number; updated: number; changed: number; ms: number };
+
+const BATCH = 5000;
+
+/**
+ * Re-grades every open prospect as of `asOf` from the signal summary kept on each account
+ * (no signal rows are read). Writes only rows whose grade, flags, close-by date, slip count or
+ * one-line reason moved, and records a grade change only when the grade or flags moved, so
+ * running it twice for one day changes nothing the second time. Each batch is one transaction:
+ * an interrupted run leaves whole batches and is finished by the next run.
+ */
+export async function regradeOpenProspects(db: Db, opts: { asOf: string; cause?: GradeCause; actor?: string; batchSize?: number }): Promise<RegradeStats> {
+  const started = performance.now();
+  const { version, policy } = await currentPolicy(db);
+  const grader = makeGrader(policy.grading, opts.asOf);
+  const ctx = { policy, policyVersion: version, asOf: opts.asOf, cause: opts.cause ?? 'daily', actor: opts.actor ?? 'daily re-grade' } as const;
+  const batchSize = opts.batchSize ?? BATCH;
+  let lastId = 0, scanned = 0, updated = 0, changed = 0;
+  for (;;) {
+    const rows = await db
+      .select({
+        id: accounts.id,
+        employees: accounts.employees,
+        revenue: accounts.revenue,
+        growthPct: accounts.growthPct,
+        need: accounts.need,
+        addedOn: accounts.addedOn,
+        grade: accounts.grade,
+        flags: accounts.flags,
+        closeBy: accounts.closeBy,
+        fit: accounts.fit,
+        reason: accounts.reason,
+        slipCount: accounts.slipCount,
+        policyVersion: accounts.policyVersion,
+        latestTimingType: accounts.latestTimingType,
+        latestTimingDate: accounts.latestTimingDate,
+        latestTimingExpected: accounts.latestTimingExpected,
+        lastSignalOn: accounts.lastSignalOn,
+        priorSlips: accounts.priorSlips,
+      })
+      .from(accounts)
+      .where(and(eq(accounts.kind, 'prospect'), eq(accounts.status, 'open'), gt(accounts.id, lastId)))
+      .orderBy(asc(accounts.id))
+      .limit(batchSize);
+    if (!rows.length) break;
+    lastId = rows[rows.length - 1]!.id;
+    scanned += rows.length;
+
+    const updates: { id: number; grade: string; fit: number | null; close_by: string | null; flags: string[]; reason: string; slip_count: number }[] = [];
+    const changes: ReturnType<typeof changeRow>[] = [];
+    for (const r of rows) {
+      const g = grader.gradeSummary(factsOf(r), summaryOf(r));
+      const moved = gradeOrFlagsChanged(r, g);
+      if (!moved && r.closeBy === g.closeBy && r.slipCount === g.slipCount && r.fit === g.fit.score && r.policyVersion === version) continue;
+      const reason = summaryLine(g, policy.grading);
+      updates.push({ id: r.id, grade: g.grade, fit: g.fit.score, close_by: g.closeBy, flags: g.flags, reason, slip_count: g.slipCount });
+      if (moved) changes.push(changeRow(r.id, r.grade, g, ctx));
+    }
+    if (!updates.length) continue;
+    await db.transaction(async (tx) => {
+      // One statement per batch; the rows travel as one JSON parameter on either driver.
+      await tx.execute(sql`
+        update ${accounts} a set
+          grade = v.grade, fit = v.fit, close_by = v.close_by, flags = v.flags, reason = v.reason,
+          slip_count = v.slip_count, graded_on = ${opts.asOf}::date, policy_version = ${version}
+        from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
+          as v(id int, grade text, fit float8, close_by date, flags text[], reason text, slip_count int)
+        where a.id = v.id`);
+      for (let i = 0; i < changes.length; i += 1000) await tx.insert(gradeChanges).values(changes.slice(i, i + 1000));
+    });
+    updated += updates.length;
+    changed += changes.length;
+  }
+  return { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, ms: Math.round(performance.now() - started) };
+}

@@ -1,0 +1,135 @@
+import { and, arrayContains, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../db/client.ts';
+import { accounts, gradeChanges, signals } from '../db/schema.ts';
+import { FLAGS } from '../grading/grading.ts';
+import { GRADES } from '../policy/policy.ts';
+
+export const PAGE_SIZE = 50;
+export const SORTS = ['grade', 'close_by', 'fit', 'last_signal', 'name'] as const;
+export type Sort = (typeof SORTS)[number];
+export const STATUSES = ['open', 'disqualified', 'lost', 'all'] as const;
+
+const one = <T extends z.ZodType>(s: T) => z.preprocess((v) => (Array.isArray(v) ? v[0] : v === '' ? undefined : v), s.optional());
+const many = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? [] : (Array.isArray(v) ? v : String(v).split(',')).filter((x) => x !== '')),
+    z.array(z.enum(values, { error: `must be one of: ${values.join(', ')}` })),
+  );
+
+/** The list's query string; shared by the page, the API and CSV export. */
+export const listQuerySchema = z.object({
+  grade: many(GRADES),
+  flag: many(FLAGS),
+  status: one(z.enum(STATUSES)).transform((s) => s ?? 'open'),
+  q: one(z.string().trim().max(200)).transform((s) => s || undefined),
+  sort: one(z.enum(SORTS)).transform((s) => s ?? 'grade'),
+  dir: one(z.enum(['asc', 'desc'])),
+  page: one(z.coerce.number().int().min(1).max(100_000)).transform((p) => p ?? 1),
+});
+export type ListQuery = z.infer<typeof listQuerySchema>;
+
+function baseWhere(q: ListQuery): SQL[] {
+  const w: SQL[] = [eq(accounts.kind, 'prospect')];
+  if (q.status !== 'all') w.push(eq(accounts.status, q.status));
+  if (q.flag.length) w.push(arrayContains(accounts.flags, q.flag));
+  if (q.q) {
+    const pattern = `%${q.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    w.push(sql`(${accounts.name} ilike ${pattern} or ${accounts.domain} ilike ${pattern})`);
+  }
+  return w;
+}
+
+function orderBy(q: ListQuery): SQL[] {
+  const d = q.dir;
+  switch (q.sort) {
+    case 'close_by':
+      return [d === 'desc' ? sql`${accounts.closeBy} desc nulls last` : sql`${accounts.closeBy} asc nulls last`, asc(accounts.id)];
+    case 'fit':
+      return [d === 'asc' ? sql`${accounts.fit} asc nulls first` : sql`${accounts.fit} desc nulls last`, asc(accounts.id)];
+    case 'last_signal':
+      return [d === 'asc' ? sql`${accounts.lastSignalOn} asc nulls first` : sql`${accounts.lastSignalOn} desc nulls last`, asc(accounts.id)];
+    case 'name':
+      return [d === 'desc' ? desc(accounts.nameKey) : asc(accounts.nameKey), asc(accounts.id)];
+    default:
+      return d === 'desc'
+        ? [sql`${accounts.grade} desc nulls first`, sql`${accounts.fit} asc nulls first`, desc(accounts.id)]
+        : [sql`${accounts.grade} asc nulls last`, sql`${accounts.fit} desc nulls last`, asc(accounts.id)];
+  }
+}
+
+export const listColumns = {
+  id: accounts.id,
+  name: accounts.name,
+  domain: accounts.domain,
+  industry: accounts.industry,
+  status: accounts.status,
+  grade: accounts.grade,
+  fit: accounts.fit,
+  closeBy: accounts.closeBy,
+  flags: accounts.flags,
+  reason: accounts.reason,
+  lastSignalOn: accounts.lastSignalOn,
+  slipCount: accounts.slipCount,
+  ownerId: accounts.ownerId,
+};
+
+export type ListRow = { [K in keyof typeof listColumns]: (typeof listColumns)[K]['_']['data'] | (K extends 'name' | 'id' | 'status' | 'flags' | 'slipCount' ? never : null) };
+
+export type ListResult = {
+  rows: ListRow[];
+  /** Counts per grade under every filter but the grade filter (the tabs at the top). */
+  counts: Record<'A' | 'B' | 'C' | 'D' | 'none', number>;
+  total: number;
+  page: number;
+  pages: number;
+};
+
+export async function listProspects(db: Db, q: ListQuery, pageSize = PAGE_SIZE): Promise<ListResult> {
+  const where = baseWhere(q);
+  const gradeFilter = q.grade.length ? [inArray(accounts.grade, q.grade)] : [];
+  const [countRows, rows] = await Promise.all([
+    db
+      .select({ grade: accounts.grade, n: sql<number>`count(*)::int` })
+      .from(accounts)
+      .where(and(...where))
+      .groupBy(accounts.grade),
+    db
+      .select(listColumns)
+      .from(accounts)
+      .where(and(...where, ...gradeFilter))
+      .orderBy(...orderBy(q))
+      .limit(pageSize)
+      .offset((q.page - 1) * pageSize),
+  ]);
+  const counts = { A: 0, B: 0, C: 0, D: 0, none: 0 };
+  for (const r of countRows) counts[(r.grade ?? 'none') as keyof typeof counts] = Number(r.n);
+  const total = q.grade.length ? q.grade.reduce((s, g) => s + counts[g], 0) : Object.values(counts).reduce((a, b) => a + b, 0);
+  return { rows: rows as ListRow[], counts, total, page: q.page, pages: Math.max(1, Math.ceil(total / pageSize)) };
+}
+
+export async function getProspect(db: Db, id: number) {
+  const [row] = await db
+    .select()
+    .from(accounts)
+    .where(and(eq(accounts.id, id), eq(accounts.kind, 'prospect')));
+  return row;
+}
+
+/** Signals newest first (by date, then by time logged). */
+export async function signalsOf(db: Db, id: number) {
+  return db
+    .select()
+    .from(signals)
+    .where(eq(signals.accountId, id))
+    .orderBy(desc(signals.date), desc(signals.loggedAt), desc(signals.id));
+}
+
+export async function gradeHistoryOf(db: Db, id: number, limit = 200) {
+  return db
+    .select()
+    .from(gradeChanges)
+    .where(eq(gradeChanges.accountId, id))
+    .orderBy(desc(gradeChanges.at), desc(gradeChanges.id))
+    .limit(limit);
+}

@@ -1,0 +1,44 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { issuesList } from './validation.ts';
+
+export const isHtmx = (c: Context) => c.req.header('HX-Request') === 'true';
+
+/** A form post as a plain record of strings (files and repeated keys: the first text value). */
+export async function formValues(c: Context): Promise<Record<string, string>> {
+  const body = await c.req.parseBody({ all: true });
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (typeof first === 'string') out[k] = first;
+  }
+  return out;
+}
+
+/** Reads a JSON body; a malformed one is a 400 with a clear message, never a 500. */
+export async function jsonBody(c: Context): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
+  const type = c.req.header('content-type') ?? '';
+  if (!type.includes('application/json')) {
+    return { ok: false, response: c.json({ error: 'send a JSON body with content-type: application/json' }, 415) };
+  }
+  try {
+    return { ok: true, body: await c.req.json() };
+  } catch {
+    return { ok: false, response: c.json({ error: 'the body is not valid JSON' }, 400) };
+  }
+}
+
+export function validationError(c: Context, error: z.ZodError, prefix = '') {
+  const issues = issuesList(error).map((i) => ({ ...i, path: prefix + i.path }));
+  return c.json({ error: 'validation failed', issues }, 422);
+}
+
+export function notFoundJson(c: Context, what = 'resource') {
+  return c.json({ error: `${what} not found` }, 404);
+}
+
+export function parseId(raw: string | undefined): number | null {
+  if (!raw || !/^\d{1,9}$/.test(raw)) return null;
+  const n = Number(raw);
+  return n >= 1 && n <= 2_147_483_647 ? n : null;
+}

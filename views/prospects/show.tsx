@@ -1,0 +1,265 @@
+import type { AccountRow, GradeChangeRow, SignalRow } from '../../src/db/schema.ts';
+import { SIGNAL_HINTS, SIGNAL_LABELS, formatMoney, formatNumber } from '../../src/grading/explain.ts';
+import type { Grading } from '../../src/grading/grading.ts';
+import { TIMING_SIGNALS, TOUCH_SIGNALS, type SignalType } from '../../src/policy/policy.ts';
+import { daysBetween } from '../../src/shared/dates.ts';
+import { Card, Field, Flags, FormErrors, GradeBadge, type FormState } from '../components.tsx';
+import { Layout } from '../layout.tsx';
+
+export type ProspectView = {
+  account: AccountRow;
+  grading: Grading;
+  reasons: string[];
+  summary: string;
+  signals: SignalRow[];
+  history: GradeChangeRow[];
+  today: string;
+};
+
+export function ProspectPage(props: ProspectView & { signalForm: FormState; notice?: string }) {
+  const a = props.account;
+  return (
+    <Layout title={a.name} nav="prospects">
+      <p class="small no-print">
+        <a href="/prospects">← Prospects</a>
+      </p>
+      <div class="row spread">
+        <h1>
+          {a.name} {a.status !== 'open' ? <span class="status">{a.status}</span> : null}
+        </h1>
+        <div class="row no-print">
+          <a class="btn secondary" href={`/prospects/${a.id}/edit`}>Edit</a>
+        </div>
+      </div>
+      {props.notice ? (
+        <div class="alert ok" role="status">
+          {props.notice}
+        </div>
+      ) : null}
+      <div class="grid2">
+        <div>
+          <SignalsPanel {...props} />
+        </div>
+        <div>
+          <Card title="Firmographics" id="facts">
+            <Facts account={a} />
+          </Card>
+          <StatusCard account={a} />
+          <Card title="Grade history" id="history">
+            <History history={props.history} />
+          </Card>
+        </div>
+      </div>
+    </Layout>
+  );
+}
+
+/** Grade, explanation, signal form and timeline: what a logged signal changes, swapped as one. */
+export function SignalsPanel(props: ProspectView & { signalForm: FormState }) {
+  return (
+    <div id="signals-panel">
+      <GradeCard {...props} />
+      <Card title="Log a signal" id="log">
+        <SignalForm accountId={props.account.id} form={props.signalForm} today={props.today} />
+      </Card>
+      <Card title="Signals" id="timeline">
+        <Timeline signals={props.signals} />
+      </Card>
+    </div>
+  );
+}
+
+export function GradeCard(props: ProspectView) {
+  const { grading: g, account: a } = props;
+  return (
+    <section class="card" id="grade" aria-labelledby="grade-h">
+      <h2 id="grade-h" class="sr-only">
+        Grade
+      </h2>
+      <div class="grade-head">
+        <GradeBadge grade={g.grade} big />
+        <div>
+          <div>
+            <strong>{g.closeBy ? `Close by ${g.closeBy}` : 'No close date'}</strong>
+            {g.closeBy && g.closeBy >= props.today ? <span class="muted"> · {daysBetween(props.today, g.closeBy)} days left</span> : null}
+            {' · '}fit {g.fit.score === null ? 'unknown' : formatNumber(g.fit.score)}
+            {a.slipCount > 0 ? <span class="muted"> · slipped {a.slipCount}×</span> : null}
+          </div>
+          <div class="muted small" data-testid="reason">
+            {props.summary}
+          </div>
+          <div>
+            <Flags flags={g.flags} />
+          </div>
+        </div>
+      </div>
+      {a.status !== 'open' ? (
+        <p class="small muted">
+          This prospect is {a.status}
+          {a.statusReason ? ` (${a.statusReason})` : ''}: it has left the graded pipeline; the grade is kept as it was.
+        </p>
+      ) : null}
+      <details>
+        <summary>Why {g.grade}?</summary>
+        <ol class="reasons">
+          {props.reasons.map((r) => (
+            <li>{r}</li>
+          ))}
+        </ol>
+      </details>
+    </section>
+  );
+}
+
+const typeOptions: (readonly [string, string])[] = [
+  ['', 'Choose…'],
+  ...TIMING_SIGNALS.map((t) => [t, `${SIGNAL_LABELS[t]} — timing`] as const),
+  ...TOUCH_SIGNALS.map((t) => [t, `${SIGNAL_LABELS[t]} — contact`] as const),
+];
+
+export function SignalForm(props: { accountId: number; form: FormState; today: string }) {
+  const f = props.form;
+  return (
+    <form method="post" action={`/prospects/${props.accountId}/signals`} hx-post={`/prospects/${props.accountId}/signals`} hx-target="#signals-panel" hx-swap="outerHTML" novalidate>
+      <FormErrors form={f} />
+      <div class="form-grid">
+        <Field form={f} name="type" label="Signal" options={typeOptions} required />
+        <Field form={f} name="date" label="Date seen" type="date" hint="Defaults to today" attrs={{ max: props.today }} />
+        <Field form={f} name="expectedDate" label="Expected date" type="date" hint="Decision date, the event's date, or a contract's end" />
+        <Field form={f} name="event" label="Event (for waiting on an event)" hint="Budget cycle, funding round, move…" />
+      </div>
+      <Field form={f} name="note" label="Note" textarea />
+      <details class="small muted">
+        <summary>What each signal means</summary>
+        <dl class="facts">
+          {[...TIMING_SIGNALS, ...TOUCH_SIGNALS].map((t) => (
+            <>
+              <dt>{SIGNAL_LABELS[t as SignalType]}</dt>
+              <dd>{SIGNAL_HINTS[t as SignalType]}</dd>
+            </>
+          ))}
+        </dl>
+      </details>
+      <p>
+        <button class="btn" type="submit">
+          Log signal
+        </button>
+      </p>
+    </form>
+  );
+}
+
+export function Timeline(props: { signals: SignalRow[] }) {
+  if (!props.signals.length) return <p class="muted">No signals yet.</p>;
+  const timing = new Set<string>(TIMING_SIGNALS);
+  return (
+    <ol class="timeline">
+      {props.signals.map((s) => (
+        <li class={timing.has(s.type) ? 'timing' : 'touch'}>
+          <span class="when">{s.date}</span> · <strong>{SIGNAL_LABELS[s.type as SignalType] ?? s.type}</strong>
+          {s.expectedDate ? <span> · expected {s.expectedDate}</span> : null}
+          {s.event ? <span> · event: {s.event}</span> : null}
+          {s.note ? <div class="small">{s.note}</div> : null}
+          <div class="muted small">
+            logged {s.loggedAt.toISOString().slice(0, 16).replace('T', ' ')}
+            {s.loggedBy ? ` by ${s.loggedBy}` : ''}
+          </div>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Facts(props: { account: AccountRow }) {
+  const a = props.account;
+  const v = (x: unknown) => (x === null || x === undefined || x === '' ? <span class="muted">unknown</span> : String(x));
+  return (
+    <dl class="facts">
+      <dt>Domain</dt>
+      <dd>{v(a.domain)}</dd>
+      <dt>Industry</dt>
+      <dd>{v(a.industry)}</dd>
+      <dt>Employees</dt>
+      <dd>{a.employees === null ? v(null) : formatNumber(a.employees)}</dd>
+      <dt>Revenue</dt>
+      <dd>{a.revenue === null ? v(null) : formatMoney(a.revenue)}</dd>
+      <dt>Growth</dt>
+      <dd>{a.growthPct === null ? v(null) : `${formatNumber(a.growthPct)} %`}</dd>
+      <dt>Need</dt>
+      <dd>{v(a.need)}</dd>
+      <dt>Situation</dt>
+      <dd>{v(a.situation)}</dd>
+      <dt>Added</dt>
+      <dd>{a.addedOn}</dd>
+    </dl>
+  );
+}
+
+function StatusCard(props: { account: AccountRow }) {
+  const a = props.account;
+  return (
+    <Card title="Status" id="status">
+      {a.status === 'open' ? (
+        <div class="row">
+          <form method="post" action={`/prospects/${a.id}/disqualification`} class="row">
+            <input type="hidden" name="version" value={String(a.version)} />
+            <div class="field">
+              <label for="dq-reason">Disqualify because</label>
+              <input id="dq-reason" name="reason" type="text" required />
+            </div>
+            <button class="btn danger" type="submit">
+              Disqualify
+            </button>
+          </form>
+          <form method="post" action={`/prospects/${a.id}/loss`} class="row">
+            <input type="hidden" name="version" value={String(a.version)} />
+            <div class="field">
+              <label for="lost-reason">Lost because</label>
+              <input id="lost-reason" name="reason" type="text" required />
+            </div>
+            <button class="btn danger" type="submit">
+              Mark lost
+            </button>
+          </form>
+        </div>
+      ) : (
+        <form method="post" action={`/prospects/${a.id}/reopening`}>
+          <p>
+            {a.status === 'lost' ? 'Lost' : 'Disqualified'}: {a.statusReason}
+          </p>
+          <input type="hidden" name="version" value={String(a.version)} />
+          <button class="btn secondary" type="submit">
+            Reopen
+          </button>
+        </form>
+      )}
+    </Card>
+  );
+}
+
+const CAUSES: Record<string, string> = {
+  created: 'added',
+  signal: 'signal logged',
+  edit: 'edited',
+  status: 'status changed',
+  policy: 'policy changed',
+  daily: 'daily re-grade',
+  import: 'import',
+};
+
+function History(props: { history: GradeChangeRow[] }) {
+  if (!props.history.length) return <p class="muted">No changes yet.</p>;
+  return (
+    <ol class="timeline">
+      {props.history.map((h) => (
+        <li>
+          <span class="when">{h.asOf}</span> · {h.fromGrade ? <GradeBadge grade={h.fromGrade} /> : <span class="muted">new</span>} → <GradeBadge grade={h.toGrade} /> <Flags flags={h.flags} />
+          <div class="small">{h.reason}</div>
+          <div class="muted small">
+            {CAUSES[h.cause] ?? h.cause} by {h.actor}
+          </div>
+        </li>
+      ))}
+    </ol>
+  );
+}
