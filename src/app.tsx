@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { sql } from 'drizzle-orm';
 import type { AppEnv, Deps } from './app-env.ts';
+import { demoApi, demoPages } from './demo/routes.tsx';
 import { gradingApi } from './grading/api.ts';
 import { policyApi, policyPages } from './policy/routes.tsx';
 import { prospectApi } from './prospects/api.ts';
@@ -78,11 +79,13 @@ export function createApp(deps: Deps) {
   app.get('/', (c) => c.redirect('/prospects'));
   app.route('/', prospectPages());
   app.route('/', policyPages());
+  app.route('/', demoPages());
 
   const api = new Hono<AppEnv>();
   api.route('/', prospectApi());
   api.route('/', gradingApi());
   api.route('/', policyApi());
+  api.route('/', demoApi());
   app.route('/api', api);
 
   app.notFound((c) =>

@@ -53,8 +53,11 @@ export const FLAG_LABELS: Record<Flag, string> = {
 
 const FACTOR_LABELS = { size: 'size', revenue: 'revenue', growth: 'growth', need: 'need' } as const;
 
+// Built once: toLocaleString builds a formatter per call (tens of µs), which a bulk re-grade feels.
+const ONE_DECIMAL = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+
 export function formatNumber(n: number): string {
-  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  return ONE_DECIMAL.format(n);
 }
 
 function factorValue(f: FactorScore): string {

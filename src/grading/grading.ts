@@ -91,7 +91,7 @@ export function makeGrader(policy: GradingPolicy, asOf: string): Grader {
       if (latest === null || s.date >= latest.date) latest = s;
     }
     if (timing.length > 1) {
-      const ordered = timing.length > 1 ? stableByDate(timing) : timing;
+      const ordered = stableByDate(timing);
       for (let i = 0; i < ordered.length - 1; i++) {
         const s = ordered[i]!;
         const [cb] = closeByOf(s.type, s.date, s.expectedDate, cat[s.type]!.window);

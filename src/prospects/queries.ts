@@ -13,7 +13,7 @@ export const STATUSES = ['open', 'disqualified', 'lost', 'all'] as const;
 const one = <T extends z.ZodType>(s: T) => z.preprocess((v) => (Array.isArray(v) ? v[0] : v === '' ? undefined : v), s.optional());
 const many = <T extends readonly [string, ...string[]]>(values: T) =>
   z.preprocess(
-    (v) => (v === undefined || v === '' ? [] : (Array.isArray(v) ? v : String(v).split(',')).filter((x) => x !== '')),
+    (v) => (v === undefined || v === '' ? [] : (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).filter((x) => x !== '')),
     z.array(z.enum(values, { error: `must be one of: ${values.join(', ')}` })),
   );
 

@@ -12,7 +12,7 @@ import { formValues, isHtmx, parseId } from '../shared/http.ts';
 import { emptyForm, type FormState } from '../../views/components.tsx';
 import { ProspectFormPage } from '../../views/prospects/form.tsx';
 import { ProspectListPage, ProspectResults } from '../../views/prospects/list.tsx';
-import { ProspectPage, SignalsPanel, type ProspectView } from '../../views/prospects/show.tsx';
+import { ProspectPage, SignalsPanel, type ProspectView, type StatusError } from '../../views/prospects/show.tsx';
 import { MessagePage } from '../../views/errors.tsx';
 import { changeStatus, createProspect, logSignal, updateProspect, type Failure } from './actions.ts';
 import { getProspect, gradeHistoryOf, listProspects, listQuerySchema, signalsOf } from './queries.ts';
@@ -140,30 +140,30 @@ export function prospectPages() {
     return c.html(<SignalsPanel {...fresh} signalForm={emptyForm({ date: today })} />);
   });
 
-  const status = (path: string, to: 'open' | 'disqualified' | 'lost') =>
+  const status = (path: 'disqualification' | 'loss' | 'reopening', to: 'open' | 'disqualified' | 'lost') =>
     app.post(`/prospects/:id/${path}`, async (c) => {
       const { db, clock } = c.var.deps;
       const id = parseId(c.req.param('id'));
       if (!id) return notFoundPage(c);
       const today = clock.today();
       const values = await formValues(c);
+      const again = async (status: 409 | 422, problem: string, statusError?: StatusError) => {
+        const view = await loadProspectView(db, id, today);
+        if (!view) return notFoundPage(c);
+        return c.html(<ProspectPage {...view} signalForm={emptyForm({ date: today })} problem={problem} statusError={statusError} />, status);
+      };
       let reason: string | null = null;
-      if (to !== 'open') {
+      if (path !== 'reopening') {
         const parsed = statusChangeSchema.safeParse(values);
-        if (!parsed.success) {
-          const view = await loadProspectView(db, id, today);
-          if (!view) return notFoundPage(c);
-          return c.html(<ProspectPage {...view} signalForm={emptyForm({ date: today })} notice={undefined} />, 422);
-        }
+        if (!parsed.success) return again(422, 'Give a reason to change the status.', { action: path, message: fieldErrors(parsed.error).reason ?? 'give a reason' });
         reason = parsed.data.reason;
       }
-      const version = values.version ? Number(values.version) : undefined;
-      const r = await changeStatus(db, id, { status: to, reason }, { today, actor: c.var.actor }, Number.isInteger(version) ? version : undefined);
+      const version = /^\d+$/.test(values.version ?? '') ? Number(values.version) : undefined;
+      const r = await changeStatus(db, id, { status: to, reason }, { today, actor: c.var.actor }, version);
       if (r.ok) return c.redirect(`/prospects/${id}?saved=1`, 303);
       if (r.reason === 'not_found') return notFoundPage(c);
-      const view = (await loadProspectView(db, id, today))!;
-      const message = r.reason === 'conflict' ? 'This prospect changed while you were looking at it; review it and try again.' : Object.values(r.errors).join(' ');
-      return c.html(<ProspectPage {...view} signalForm={emptyForm({ date: today })} notice={message} />, r.reason === 'conflict' ? 409 : 422);
+      if (r.reason === 'conflict') return again(409, 'This prospect changed while you were looking at it: review it and try again.');
+      return again(422, Object.values(r.errors).join(' '));
     });
   status('disqualification', 'disqualified');
   status('loss', 'lost');

@@ -64,5 +64,10 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
 
 /** The JSON error shape every /api route answers a bad request with. */
 export function issuesList(error: z.ZodError) {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  return error.issues.flatMap((i) =>
+    // A strict object's unknown keys come as one issue at the object's path: name each key instead.
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ path: [...i.path, k].map(String).join('.'), message: 'unknown field' }))
+      : [{ path: i.path.map(String).join('.'), message: i.message }],
+  );
 }

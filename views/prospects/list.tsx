@@ -33,8 +33,15 @@ export function ProspectListPage(props: { q: ListQuery; result: ListResult; toda
         </div>
       </div>
       {props.empty ? (
-        <div class="alert info">
-          No prospects yet. <a href="/prospects/new">Add the first one</a>, or load the demo data with <code>npm run demo</code> and reload.
+        <div class="alert info row spread">
+          <span>
+            No prospects yet. <a href="/prospects/new">Add the first one</a>, or load a few hundred demo prospects with a year of signals.
+          </span>
+          <form method="post" action="/demo">
+            <button class="btn" type="submit">
+              Load demo data
+            </button>
+          </form>
         </div>
       ) : null}
       <Filters q={props.q} />

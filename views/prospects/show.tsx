@@ -16,7 +16,9 @@ export type ProspectView = {
   today: string;
 };
 
-export function ProspectPage(props: ProspectView & { signalForm: FormState; notice?: string }) {
+export type StatusError = { action: 'disqualification' | 'loss'; message: string };
+
+export function ProspectPage(props: ProspectView & { signalForm: FormState; notice?: string; problem?: string; statusError?: StatusError }) {
   const a = props.account;
   return (
     <Layout title={a.name} nav="prospects">
@@ -36,6 +38,11 @@ export function ProspectPage(props: ProspectView & { signalForm: FormState; noti
           {props.notice}
         </div>
       ) : null}
+      {props.problem ? (
+        <div class="alert error" role="alert">
+          {props.problem}
+        </div>
+      ) : null}
       <div class="grid2">
         <div>
           <SignalsPanel {...props} />
@@ -44,7 +51,7 @@ export function ProspectPage(props: ProspectView & { signalForm: FormState; noti
           <Card title="Firmographics" id="facts">
             <Facts account={a} />
           </Card>
-          <StatusCard account={a} />
+          <StatusCard account={a} error={props.statusError} />
           <Card title="Grade history" id="history">
             <History history={props.history} />
           </Card>
@@ -195,8 +202,14 @@ function Facts(props: { account: AccountRow }) {
   );
 }
 
-function StatusCard(props: { account: AccountRow }) {
+function StatusCard(props: { account: AccountRow; error?: StatusError }) {
   const a = props.account;
+  const err = (action: StatusError['action'], id: string) =>
+    props.error?.action === action ? (
+      <div class="error" id={`${id}-err`}>
+        {props.error.message}
+      </div>
+    ) : null;
   return (
     <Card title="Status" id="status">
       {a.status === 'open' ? (
@@ -205,7 +218,8 @@ function StatusCard(props: { account: AccountRow }) {
             <input type="hidden" name="version" value={String(a.version)} />
             <div class="field">
               <label for="dq-reason">Disqualify because</label>
-              <input id="dq-reason" name="reason" type="text" required />
+              <input id="dq-reason" name="reason" type="text" required aria-invalid={props.error?.action === 'disqualification' ? 'true' : undefined} aria-describedby={props.error?.action === 'disqualification' ? 'dq-reason-err' : undefined} />
+              {err('disqualification', 'dq-reason')}
             </div>
             <button class="btn danger" type="submit">
               Disqualify
@@ -215,7 +229,8 @@ function StatusCard(props: { account: AccountRow }) {
             <input type="hidden" name="version" value={String(a.version)} />
             <div class="field">
               <label for="lost-reason">Lost because</label>
-              <input id="lost-reason" name="reason" type="text" required />
+              <input id="lost-reason" name="reason" type="text" required aria-invalid={props.error?.action === 'loss' ? 'true' : undefined} aria-describedby={props.error?.action === 'loss' ? 'lost-reason-err' : undefined} />
+              {err('loss', 'lost-reason')}
             </div>
             <button class="btn danger" type="submit">
               Mark lost
@@ -256,7 +271,8 @@ function History(props: { history: GradeChangeRow[] }) {
           <span class="when">{h.asOf}</span> · {h.fromGrade ? <GradeBadge grade={h.fromGrade} /> : <span class="muted">new</span>} → <GradeBadge grade={h.toGrade} /> <Flags flags={h.flags} />
           <div class="small">{h.reason}</div>
           <div class="muted small">
-            {CAUSES[h.cause] ?? h.cause} by {h.actor}
+            {CAUSES[h.cause] ?? h.cause}
+            {h.actor && h.actor !== (CAUSES[h.cause] ?? h.cause) ? ` by ${h.actor}` : ''}
           </div>
         </li>
       ))}

@@ -1,0 +1,181 @@
+import { count, inArray, or } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { accounts, gradeChanges, signals } from '../db/schema.ts';
+import { changeRow, gradeColumns, gradeOrFlagsChanged, type GradeCause } from '../grading/apply-grading.ts';
+import { makeGrader, type Grader, type Grading, type SignalFact, type SignalSummary } from '../grading/grading.ts';
+import type { Policy } from '../policy/policy.ts';
+import { currentPolicy } from '../policy/store.ts';
+import { nameKey } from '../prospects/validation.ts';
+import { dayNumber, fromDayNumber } from '../shared/dates.ts';
+import { generateDemo, type DemoProspect } from './generate.ts';
+
+// Loads the demo pipeline in one transaction, with the grade history the app would have
+// written had it been running all along: graded when each prospect was added, after each
+// signal, by the daily re-grade as days passed (windows moving, close-by dates passing,
+// prospects going stale) and when a prospect was disqualified or lost. A change row is kept
+// only when the grade or the flags moved, as applyGrading and the daily re-grade do, so the
+// stored grade columns end exactly where applyGrading as of today (or as of the day a closed
+// prospect left the pipeline) would put them.
+
+export class DemoRefusedError extends Error {}
+
+export type DemoLoadOptions = { today: string; seed?: number; count?: number; force?: boolean };
+export type DemoLoadResult = { prospects: number; signals: number; gradeChanges: number; skipped: number };
+
+const CHUNK = 1000;
+/** The actor the daily re-grade records (regradeOpenProspects' default). */
+const DAILY_ACTOR = 'daily re-grade';
+
+/** The time of day each kind of event is stamped with (UTC): the daily job runs overnight, reps log at midday. */
+const at = (date: string, hour: number, minute = 0) => new Date(`${date}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00Z`);
+
+type ChangeRow = ReturnType<typeof changeRow> & { at: Date };
+type AccountInsert = typeof accounts.$inferInsert;
+type SignalInsert = Omit<typeof signals.$inferInsert, 'accountId'>;
+
+type Replayed = { account: AccountInsert; signals: SignalInsert[]; changes: Omit<ChangeRow, 'accountId'>[] };
+
+/**
+ * Refuses (DemoRefusedError) when any account exists, unless `force`: then the demo prospects
+ * are added, except those whose domain or name an existing account already has.
+ */
+export async function loadDemo(db: Db, opts: DemoLoadOptions): Promise<DemoLoadResult> {
+  const { prospects } = generateDemo({ today: opts.today, seed: opts.seed, count: opts.count });
+  return db.transaction(async (tx) => {
+    const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(accounts);
+    if (n > 0 && !opts.force) {
+      throw new DemoRefusedError(
+        `The database already holds ${n} account${n === 1 ? '' : 's'}: the demo loads only into an empty database. ` +
+          'Use --force to add the demo prospects anyway (those whose domain or name already exists are skipped).',
+      );
+    }
+    const todo = n > 0 ? await withoutExisting(tx, prospects) : prospects;
+
+    const { version, policy } = await currentPolicy(tx);
+    const graders = new Map<string, Grader>();
+    const graderFor = (asOf: string) => {
+      let g = graders.get(asOf);
+      if (!g) graders.set(asOf, (g = makeGrader(policy.grading, asOf)));
+      return g;
+    };
+    const days = new Map<number, string>();
+    const dayOf = (n: number) => {
+      let d = days.get(n);
+      if (d === undefined) days.set(n, (d = fromDayNumber(n)));
+      return d;
+    };
+    const replayed = todo.map((p) => replay(p, { policy, policyVersion: version, today: opts.today, graderFor, dayOf }));
+
+    const ids = new Map<string, number>();
+    for (let i = 0; i < replayed.length; i += CHUNK) {
+      const rows = await tx
+        .insert(accounts)
+        .values(replayed.slice(i, i + CHUNK).map((r) => r.account))
+        .returning({ id: accounts.id, domain: accounts.domain });
+      for (const row of rows) ids.set(row.domain!, row.id);
+    }
+    const idOf = (r: Replayed) => ids.get(r.account.domain!)!;
+    const signalRows = replayed.flatMap((r) => r.signals.map((s) => ({ ...s, accountId: idOf(r) })));
+    const changeRows = replayed.flatMap((r) => r.changes.map((c) => ({ ...c, accountId: idOf(r) })));
+    for (let i = 0; i < signalRows.length; i += CHUNK) await tx.insert(signals).values(signalRows.slice(i, i + CHUNK));
+    for (let i = 0; i < changeRows.length; i += CHUNK) await tx.insert(gradeChanges).values(changeRows.slice(i, i + CHUNK));
+    return { prospects: replayed.length, signals: signalRows.length, gradeChanges: changeRows.length, skipped: prospects.length - todo.length };
+  });
+}
+
+async function withoutExisting(tx: Db, prospects: DemoProspect[]): Promise<DemoProspect[]> {
+  const domains = new Set<string>(), names = new Set<string>();
+  for (let i = 0; i < prospects.length; i += CHUNK) {
+    const part = prospects.slice(i, i + CHUNK);
+    const rows = await tx
+      .select({ domain: accounts.domain, nameKey: accounts.nameKey })
+      .from(accounts)
+      .where(or(inArray(accounts.domain, part.map((p) => p.domain)), inArray(accounts.nameKey, part.map((p) => nameKey(p.name)))));
+    for (const r of rows) {
+      if (r.domain) domains.add(r.domain);
+      names.add(r.nameKey);
+    }
+  }
+  return prospects.filter((p) => !domains.has(p.domain) && !names.has(nameKey(p.name)));
+}
+
+/** One prospect's life, day by day from the day it was added to today (or the day it was closed). */
+type ReplayCtx = {
+  policy: Policy;
+  policyVersion: number;
+  today: string;
+  /** Shared across prospects: a grader per day, and each day's ISO date. */
+  graderFor: (asOf: string) => Grader;
+  dayOf: (dayNumber: number) => string;
+};
+
+function replay(p: DemoProspect, { policy, policyVersion, today, graderFor, dayOf }: ReplayCtx): Replayed {
+  const facts = { employees: p.employees, revenue: p.revenue, growthPct: p.growthPct, need: p.need, addedOn: p.addedOn };
+  const end = p.statusOn ?? today;
+  const changes: Omit<ChangeRow, 'accountId'>[] = [];
+  const signalRows: SignalInsert[] = [];
+  const logged: SignalFact[] = [];
+  let summary: SignalSummary = { latestTiming: null, lastSignalOn: null, priorSlips: 0 };
+  const state: { before: { grade: string | null; flags: string[] }; last: Grading | null } = { before: { grade: null, flags: [] }, last: null };
+
+  const grade = (asOf: string, cause: GradeCause, actor: string, when: Date) => {
+    const g = graderFor(asOf).gradeSummary(facts, summary);
+    if (gradeOrFlagsChanged(state.before, g)) {
+      const { accountId: _, ...row } = changeRow(0, state.before.grade, g, { policy, policyVersion, asOf, cause, actor });
+      changes.push({ ...row, at: when });
+    }
+    state.before = g;
+    state.last = g;
+  };
+
+  const first = dayNumber(p.addedOn), lastDay = dayNumber(end);
+  let i = 0;
+  for (let n = first; n <= lastDay; n++) {
+    const day = dayOf(n);
+    if (n === first) grade(day, 'created', p.rep, at(day, 9));
+    else grade(day, 'daily', DAILY_ACTOR, at(day, 2));
+    // Signals of the day, in the order logged, from midday on.
+    for (let k = 0; i < p.signals.length && p.signals[i]!.date === day; i++, k++) {
+      const s = p.signals[i]!;
+      const loggedAt = at(day, 12, 0);
+      loggedAt.setUTCMinutes(k * 15);
+      signalRows.push({ ...s, loggedAt });
+      logged.push(s);
+      summary = graderFor(day).summarize(logged);
+      grade(day, 'signal', s.loggedBy, loggedAt);
+    }
+    if (n === lastDay && p.status !== 'open') grade(day, 'status', p.rep, at(day, 17));
+  }
+  const g = state.last;
+  if (i !== p.signals.length || !g) throw new Error(`Demo prospect ${p.name}: signals must fall between ${p.addedOn} and ${end}, in date order.`);
+
+  const created = at(p.addedOn, 9);
+  return {
+    account: {
+      kind: 'prospect',
+      name: p.name,
+      nameKey: nameKey(p.name),
+      domain: p.domain,
+      industry: p.industry,
+      employees: p.employees,
+      revenue: p.revenue,
+      growthPct: p.growthPct,
+      need: p.need,
+      situation: p.situation,
+      status: p.status,
+      statusReason: p.statusReason,
+      addedOn: p.addedOn,
+      version: p.status === 'open' ? 1 : 2,
+      createdAt: created,
+      updatedAt: p.statusOn ? at(p.statusOn, 17) : created,
+      ...gradeColumns(g, policy, policyVersion),
+      latestTimingType: summary.latestTiming?.type ?? null,
+      latestTimingDate: summary.latestTiming?.date ?? null,
+      latestTimingExpected: summary.latestTiming?.expectedDate ?? null,
+      lastSignalOn: summary.lastSignalOn,
+      priorSlips: summary.priorSlips,
+    },
+    signals: signalRows,
+    changes,
+  };
+}

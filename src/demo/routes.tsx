@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../app-env.ts';
+import { MessagePage } from '../../views/errors.tsx';
+import { DemoRefusedError, loadDemo } from './load-demo.ts';
+
+// Loading the demo is only allowed into an empty database, so it can never mix with real data.
+
+export function demoPages() {
+  const app = new Hono<AppEnv>();
+  app.post('/demo', async (c) => {
+    try {
+      await loadDemo(c.var.deps.db, { today: c.var.deps.clock.today() });
+      return c.redirect('/prospects', 303);
+    } catch (err) {
+      if (err instanceof DemoRefusedError)
+        return c.html(<MessagePage title="Demo not loaded" message="The demo data loads only into an empty database, and this one already has prospects." />, 409);
+      throw err;
+    }
+  });
+  return app;
+}
+
+export function demoApi() {
+  const app = new Hono<AppEnv>();
+  app.post('/demo', async (c) => {
+    try {
+      const r = await loadDemo(c.var.deps.db, { today: c.var.deps.clock.today() });
+      return c.json(r, 201);
+    } catch (err) {
+      if (err instanceof DemoRefusedError) return c.json({ error: 'the demo loads only into an empty database' }, 409);
+      throw err;
+    }
+  });
+  return app;
+}
