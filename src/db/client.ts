@@ -28,6 +28,10 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     connect_timeout: 5,
     // Fail fast during an outage instead of queueing requests forever.
     idle_timeout: 30,
+    // Wait at most a second before retrying a refused connection. The default backoff grows to
+    // 10–20 s after a few failures (its count is shared by the whole pool), so in a long outage
+    // each request would wait that long for its 503.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
   const db = drizzle(client, { schema }) as unknown as Db;
   return {

@@ -25,59 +25,66 @@ export async function regradeOpenProspects(db: Db, opts: { asOf: string; cause?:
   const batchSize = opts.batchSize ?? BATCH;
   let lastId = 0, scanned = 0, updated = 0, changed = 0;
   for (;;) {
-    const rows = await db
-      .select({
-        id: accounts.id,
-        employees: accounts.employees,
-        revenue: accounts.revenue,
-        growthPct: accounts.growthPct,
-        need: accounts.need,
-        addedOn: accounts.addedOn,
-        grade: accounts.grade,
-        flags: accounts.flags,
-        closeBy: accounts.closeBy,
-        fit: accounts.fit,
-        reason: accounts.reason,
-        slipCount: accounts.slipCount,
-        policyVersion: accounts.policyVersion,
-        latestTimingType: accounts.latestTimingType,
-        latestTimingDate: accounts.latestTimingDate,
-        latestTimingExpected: accounts.latestTimingExpected,
-        lastSignalOn: accounts.lastSignalOn,
-        priorSlips: accounts.priorSlips,
-      })
-      .from(accounts)
-      .where(and(eq(accounts.kind, 'prospect'), eq(accounts.status, 'open'), gt(accounts.id, lastId)))
-      .orderBy(asc(accounts.id))
-      .limit(batchSize);
-    if (!rows.length) break;
-    lastId = rows[rows.length - 1]!.id;
-    scanned += rows.length;
+    // Read, grade and write each batch in one transaction with its rows locked: a signal, edit or
+    // status change committed meanwhile waits, or is seen, and never has its grade overwritten
+    // by one computed from the rows as they were before it.
+    const batch = await db.transaction(async (tx) => {
+      const rows = await tx
+        .select({
+          id: accounts.id,
+          employees: accounts.employees,
+          revenue: accounts.revenue,
+          growthPct: accounts.growthPct,
+          need: accounts.need,
+          addedOn: accounts.addedOn,
+          grade: accounts.grade,
+          flags: accounts.flags,
+          closeBy: accounts.closeBy,
+          fit: accounts.fit,
+          reason: accounts.reason,
+          slipCount: accounts.slipCount,
+          policyVersion: accounts.policyVersion,
+          latestTimingType: accounts.latestTimingType,
+          latestTimingDate: accounts.latestTimingDate,
+          latestTimingExpected: accounts.latestTimingExpected,
+          lastSignalOn: accounts.lastSignalOn,
+          priorSlips: accounts.priorSlips,
+        })
+        .from(accounts)
+        .where(and(eq(accounts.kind, 'prospect'), eq(accounts.status, 'open'), gt(accounts.id, lastId)))
+        .orderBy(asc(accounts.id))
+        .limit(batchSize)
+        .for('update');
+      if (!rows.length) return null;
 
-    const updates: { id: number; grade: string; fit: number | null; close_by: string | null; flags: string[]; reason: string; slip_count: number }[] = [];
-    const changes: ReturnType<typeof changeRow>[] = [];
-    for (const r of rows) {
-      const g = grader.gradeSummary(factsOf(r), summaryOf(r));
-      const moved = gradeOrFlagsChanged(r, g);
-      if (!moved && r.closeBy === g.closeBy && r.slipCount === g.slipCount && r.fit === g.fit.score && r.policyVersion === version) continue;
-      const reason = summaryLine(g, policy.grading);
-      updates.push({ id: r.id, grade: g.grade, fit: g.fit.score, close_by: g.closeBy, flags: g.flags, reason, slip_count: g.slipCount });
-      if (moved) changes.push(changeRow(r.id, r.grade, g, ctx));
-    }
-    if (!updates.length) continue;
-    await db.transaction(async (tx) => {
-      // One statement per batch; the rows travel as one JSON parameter on either driver.
-      await tx.execute(sql`
-        update ${accounts} a set
-          grade = v.grade, fit = v.fit, close_by = v.close_by, flags = v.flags, reason = v.reason,
-          slip_count = v.slip_count, graded_on = ${opts.asOf}::date, policy_version = ${version}
-        from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
-          as v(id int, grade text, fit float8, close_by date, flags text[], reason text, slip_count int)
-        where a.id = v.id`);
-      for (let i = 0; i < changes.length; i += 1000) await tx.insert(gradeChanges).values(changes.slice(i, i + 1000));
+      const updates: { id: number; grade: string; fit: number | null; close_by: string | null; flags: string[]; reason: string; slip_count: number }[] = [];
+      const changes: ReturnType<typeof changeRow>[] = [];
+      for (const r of rows) {
+        const g = grader.gradeSummary(factsOf(r), summaryOf(r));
+        const moved = gradeOrFlagsChanged(r, g);
+        if (!moved && r.closeBy === g.closeBy && r.slipCount === g.slipCount && r.fit === g.fit.score && r.policyVersion === version) continue;
+        const reason = summaryLine(g, policy.grading);
+        updates.push({ id: r.id, grade: g.grade, fit: g.fit.score, close_by: g.closeBy, flags: g.flags, reason, slip_count: g.slipCount });
+        if (moved) changes.push(changeRow(r.id, r.grade, g, ctx));
+      }
+      if (updates.length) {
+        // One statement per batch; the rows travel as one JSON parameter on either driver.
+        await tx.execute(sql`
+          update ${accounts} a set
+            grade = v.grade, fit = v.fit, close_by = v.close_by, flags = v.flags, reason = v.reason,
+            slip_count = v.slip_count, graded_on = ${opts.asOf}::date, policy_version = ${version}
+          from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
+            as v(id int, grade text, fit float8, close_by date, flags text[], reason text, slip_count int)
+          where a.id = v.id`);
+        for (let i = 0; i < changes.length; i += 1000) await tx.insert(gradeChanges).values(changes.slice(i, i + 1000));
+      }
+      return { lastId: rows[rows.length - 1]!.id, scanned: rows.length, updated: updates.length, changed: changes.length };
     });
-    updated += updates.length;
-    changed += changes.length;
+    if (!batch) break;
+    lastId = batch.lastId;
+    scanned += batch.scanned;
+    updated += batch.updated;
+    changed += batch.changed;
   }
   return { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, ms: Math.round(performance.now() - started) };
 }

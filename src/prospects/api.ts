@@ -158,7 +158,7 @@ export function prospectApi() {
       if (!id) return notFoundJson(c, 'prospect');
       let reason: string | null = null;
       let version: number | undefined;
-      const body = c.req.header('content-length') === '0' && to === 'open' ? { ok: true as const, body: {} } : await jsonBody(c);
+      const body = await jsonBody(c, { optional: to === 'open' });
       if (!body.ok) return body.response;
       const b = (body.body ?? {}) as Record<string, unknown>;
       if (b.version !== undefined) {

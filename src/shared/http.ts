@@ -16,8 +16,9 @@ export async function formValues(c: Context): Promise<Record<string, string>> {
 }
 
 /** Reads a JSON body; a malformed one is a 400 with a clear message, never a 500. */
-export async function jsonBody(c: Context): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
+export async function jsonBody(c: Context, opts: { optional?: boolean } = {}): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
   const type = c.req.header('content-type') ?? '';
+  if (opts.optional && !type && !c.req.header('transfer-encoding') && (c.req.header('content-length') ?? '0') === '0') return { ok: true, body: {} };
   if (!type.includes('application/json')) {
     return { ok: false, response: c.json({ error: 'send a JSON body with content-type: application/json' }, 415) };
   }
