@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   check,
   date,
   doublePrecision,
@@ -63,6 +64,16 @@ export const accounts = pgTable(
     policyVersion: integer('policy_version'),
     slipCount: integer('slip_count').notNull().default(0),
 
+    // Customers (DOMAIN.md §2): the grade a prospect closed at is kept frozen beside its tier.
+    convertedOn: date('converted_on', { mode: 'string' }),
+    closedGrade: text('closed_grade'),
+    daysPaidLate: doublePrecision('days_paid_late'),
+    tier: text('tier'),
+    tierScore: doublePrecision('tier_score'),
+    tierReason: text('tier_reason'),
+    tieredOn: date('tiered_on', { mode: 'string' }),
+    tierPolicyVersion: integer('tier_policy_version'),
+
     latestTimingType: text('latest_timing_type'),
     latestTimingDate: date('latest_timing_date', { mode: 'string' }),
     latestTimingExpected: date('latest_timing_expected', { mode: 'string' }),
@@ -81,6 +92,8 @@ export const accounts = pgTable(
     index('accounts_flags_idx').using('gin', t.flags),
     index('accounts_name_trgm_idx').using('gin', sql`${t.name} gin_trgm_ops`),
     index('accounts_domain_trgm_idx').using('gin', sql`${t.domain} gin_trgm_ops`),
+    index('accounts_tier_idx').on(t.kind, t.tier, t.tierScore.desc(), t.id),
+    index('accounts_owner_idx').on(t.ownerId),
   ],
 );
 
@@ -143,3 +156,154 @@ export const jobRuns = pgTable(
 export type AccountRow = typeof accounts.$inferSelect;
 export type SignalRow = typeof signals.$inferSelect;
 export type GradeChangeRow = typeof gradeChanges.$inferSelect;
+
+/** Deals on an account; the first won deal converts a prospect into a customer. */
+export const deals = pgTable(
+  'deals',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    value: doublePrecision('value').notNull(),
+    marginPct: doublePrecision('margin_pct'),
+    status: text('status').notNull().default('open'),
+    expectedCloseOn: date('expected_close_on', { mode: 'string' }),
+    closedOn: date('closed_on', { mode: 'string' }),
+    lostReason: text('lost_reason'),
+    version: integer('version').notNull().default(1),
+    createdBy: text('created_by').notNull().default('system'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('deals_status_check', sql`${t.status} in ('open', 'won', 'lost')`),
+    check('deals_value_check', sql`${t.value} >= 0`),
+    check('deals_margin_check', sql`${t.marginPct} is null or (${t.marginPct} >= 0 and ${t.marginPct} <= 100)`),
+    index('deals_account_idx').on(t.accountId, t.status, t.closedOn),
+  ],
+);
+
+/** One row each time a customer's tier changes (or is first scored), with why and who or what. */
+export const tierChanges = pgTable(
+  'tier_changes',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    fromTier: text('from_tier'),
+    toTier: text('to_tier'),
+    score: doublePrecision('score'),
+    reasons: jsonb('reasons').notNull(),
+    cause: text('cause').notNull(),
+    actor: text('actor').notNull(),
+    policyVersion: integer('policy_version'),
+    asOf: date('as_of', { mode: 'string' }).notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('tier_changes_account_idx').on(t.accountId, t.at, t.id), index('tier_changes_as_of_idx').on(t.asOf)],
+);
+
+/** People: reps (with a level and capacity), managers and admins. */
+export const users = pgTable(
+  'users',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    level: integer('level'),
+    capacity: doublePrecision('capacity').notNull().default(100),
+    region: text('region'),
+    state: text('state').notNull().default('active'),
+    leaveFrom: date('leave_from', { mode: 'string' }),
+    leaveUntil: date('leave_until', { mode: 'string' }),
+    passwordHash: text('password_hash'),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('users_email_key').on(t.email),
+    check('users_role_check', sql`${t.role} in ('rep', 'manager', 'admin')`),
+    check('users_state_check', sql`${t.state} in ('active', 'on_leave', 'deactivated')`),
+    check('users_level_check', sql`${t.level} is null or ${t.level} between 1 and 4`),
+  ],
+);
+
+/** Signed-in sessions; the cookie carries a random token, the table only its hash. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
+);
+
+/** Personal API tokens, shown once and stored hashed. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    prefix: text('prefix').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('api_tokens_hash_key').on(t.tokenHash), index('api_tokens_user_idx').on(t.userId)],
+);
+
+/** Sign-in attempts, counted per account and per address for rate limiting. */
+export const loginAttempts = pgTable(
+  'login_attempts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    email: text('email').notNull(),
+    ip: text('ip').notNull(),
+    ok: boolean('ok').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('login_attempts_email_idx').on(t.email, t.at), index('login_attempts_ip_idx').on(t.ip, t.at)],
+);
+
+/** The audit trail: every change to accounts, signals, deals, ownership, policy and users. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    actorId: integer('actor_id'),
+    actor: text('actor').notNull(),
+    entity: text('entity').notNull(),
+    entityId: integer('entity_id'),
+    accountId: integer('account_id'),
+    action: text('action').notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+  },
+  (t) => [
+    index('audit_log_at_idx').on(t.at),
+    index('audit_log_account_idx').on(t.accountId, t.at),
+    index('audit_log_actor_idx').on(t.actorId, t.at),
+  ],
+);
+
+export type DealRow = typeof deals.$inferSelect;
+export type TierChangeRow = typeof tierChanges.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;

@@ -91,7 +91,9 @@ export const tieringPolicySchema = z.object({
   /** Tier names from best to worst with the lowest score each reaches; the last one catches the rest. */
   tiers: z
     .array(z.object({ name: z.string().trim().min(1).max(40), minScore: points }))
-    .min(1),
+    .min(1)
+    .refine((ts) => ts.every((t, i) => i === 0 || t.minScore < ts[i - 1]!.minScore), 'tiers go from best to worst, each with a lower minimum score')
+    .refine((ts) => new Set(ts.map((t) => t.name.toLowerCase())).size === ts.length, 'tier names must differ'),
   factors: z.object({
     sales12m: bandsSchema,
     lifetimeSales: bandsSchema,
