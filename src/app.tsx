@@ -5,6 +5,9 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { sql } from 'drizzle-orm';
 import type { AppEnv, Deps } from './app-env.ts';
+import { customerApi } from './customers/customer-api.ts';
+import { customerPages } from './customers/routes.tsx';
+import { tieringApi } from './customers/api.ts';
 import { demoApi, demoPages } from './demo/routes.tsx';
 import { gradingApi } from './grading/api.ts';
 import { policyApi, policyPages } from './policy/routes.tsx';
@@ -78,12 +81,15 @@ export function createApp(deps: Deps) {
 
   app.get('/', (c) => c.redirect('/prospects'));
   app.route('/', prospectPages());
+  app.route('/', customerPages());
   app.route('/', policyPages());
   app.route('/', demoPages());
 
   const api = new Hono<AppEnv>();
   api.route('/', prospectApi());
+  api.route('/', customerApi());
   api.route('/', gradingApi());
+  api.route('/', tieringApi());
   api.route('/', policyApi());
   api.route('/', demoApi());
   app.route('/api', api);

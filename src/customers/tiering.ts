@@ -71,11 +71,14 @@ export function scoreCustomer(customer: CustomerFacts, deals: readonly DealFact[
   // Days are whole numbers in the bands (1–30, 31–60, > 60): a fraction of a day late counts as a day.
   const late = customer.daysPaidLate;
   const lateDays = typeof late === 'number' && Number.isFinite(late) ? Math.ceil(Math.max(0, late)) : null;
-  const margin = marginValue > 0 ? marginWeighted / marginValue : null;
+  // Percentages are banded as shown, to one decimal: the number shown is the number compared, and
+  // floating-point noise cannot push an exact boundary below its band (+10 % on 1,000.10 computes
+  // as 9.999…; 9.9 % and 10.1 % on two deals of 1,000.01 average 9.999…).
+  const margin = marginValue > 0 ? oneDecimal(marginWeighted / marginValue) : null;
   let growth: TierFactorScore;
   if (salesPrior12m > 0) {
-    const pct = ((sales12m - salesPrior12m) / salesPrior12m) * 100;
-    growth = { factor: 'growth', value: Math.round(pct * 10) / 10, points: bandPoints(f.growth, pct), weight: f.growth.weight, share: 0, source: 'sales' };
+    const pct = oneDecimal(((sales12m - salesPrior12m) / salesPrior12m) * 100);
+    growth = { factor: 'growth', value: pct, points: bandPoints(f.growth, pct), weight: f.growth.weight, share: 0, source: 'sales' };
   } else if (typeof customer.priorFit === 'number' && Number.isFinite(customer.priorFit)) {
     growth = { factor: 'growth', value: null, points: customer.priorFit, weight: f.growth.weight, share: 0, source: 'prior_fit' };
   } else growth = { factor: 'growth', value: null, points: null, weight: f.growth.weight, share: 0, source: 'missing' };
@@ -84,7 +87,7 @@ export function scoreCustomer(customer: CustomerFacts, deals: readonly DealFact[
     { factor: 'sales12m', value: sales12m, points: bandPoints(f.sales12m, sales12m), weight: f.sales12m.weight, share: 0 },
     { factor: 'lifetimeSales', value: lifetimeSales, points: bandPoints(f.lifetimeSales, lifetimeSales), weight: f.lifetimeSales.weight, share: 0 },
     { factor: 'credit', value: late ?? null, points: lateDays === null ? null : bandPoints(f.credit, lateDays), weight: f.credit.weight, share: 0 },
-    { factor: 'margin', value: margin === null ? null : Math.round(margin * 10) / 10, points: margin === null ? null : bandPoints(f.margin, margin), weight: f.margin.weight, share: 0 },
+    { factor: 'margin', value: margin, points: margin === null ? null : bandPoints(f.margin, margin), weight: f.margin.weight, share: 0 },
     growth,
   ];
   let weights = 0, sum = 0, missing = 0;
@@ -98,6 +101,11 @@ export function scoreCustomer(customer: CustomerFacts, deals: readonly DealFact[
   for (const x of factors) if (x.points !== null && weights > 0) x.share = (x.weight / weights) * 100;
   const score = weights > 0 ? Math.round((sum / weights) * 10) / 10 : null;
   return { asOf, tier: tierFor(score, policy), score, incomplete: missing > 0, factors, sales12m, salesPrior12m, lifetimeSales, wonDeals12m, wonDeals };
+}
+
+/** Rounded to one decimal; never -0 (a -0.04 % growth shows and bands as 0 %). */
+function oneDecimal(x: number): number {
+  return Math.round(x * 10) / 10 || 0;
 }
 
 /** The first tier (best first) whose lower bound the score reaches; the last tier catches the rest. */

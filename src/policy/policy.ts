@@ -102,7 +102,7 @@ export const tieringPolicySchema = z.object({
     margin: bandsSchema,
     growth: bandsSchema,
   }),
-  windowMonths: months,
+  windowMonths: months.min(1),
 });
 export type TieringPolicy = z.infer<typeof tieringPolicySchema>;
 

@@ -1,0 +1,78 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../app-env.ts';
+import { mergePolicy, parsePolicy } from '../policy/policy.ts';
+import { currentPolicy } from '../policy/store.ts';
+import { jsonBody, validationError } from '../shared/http.ts';
+import { isoDate } from '../shared/validation.ts';
+import { explainTier, tierSummary } from './explain-tier.ts';
+import { scoreCustomer } from './tiering.ts';
+
+export const DEAL_STATUSES = ['open', 'won', 'lost'] as const;
+
+const num = z.number({ error: 'must be a number or null' }).refine(Number.isFinite, 'must be finite');
+const nonNegative = num.refine((v) => v >= 0, 'cannot be negative');
+const percent = num.refine((v) => v >= 0 && v <= 100, 'must be between 0 and 100');
+
+export const tieringPreviewSchema = z.object({
+  asOf: isoDate.optional(),
+  customer: z
+    .object({
+      daysPaidLate: nonNegative.nullable().optional(),
+      /** The prospect's last fit (0–100), which stands in for growth in the customer's first year. */
+      priorFit: percent.nullable().optional(),
+    })
+    .passthrough()
+    .default({}),
+  deals: z
+    .array(
+      z
+        .object({
+          value: z.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be finite').refine((v) => v >= 0, 'cannot be negative'),
+          marginPct: percent.nullable().optional(),
+          status: z.enum(DEAL_STATUSES, { error: `must be one of: ${DEAL_STATUSES.join(', ')}` }),
+          closedOn: isoDate.nullable().optional(),
+        })
+        .passthrough()
+        .refine((d) => d.status !== 'won' || !!d.closedOn, { message: 'a won deal needs its close date', path: ['closedOn'] }),
+    )
+    .max(10_000)
+    .default([]),
+  policy: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Scores a customer given in the body (its deals, payment record and prior fit), stores nothing. */
+export function tieringApi() {
+  const app = new Hono<AppEnv>();
+  app.post('/tiering/preview', async (c) => {
+    const body = await jsonBody(c);
+    if (!body.ok) return body.response;
+    const parsed = tieringPreviewSchema.safeParse(body.body);
+    if (!parsed.success) return validationError(c, parsed.error);
+    const { asOf = c.var.deps.clock.today(), customer, deals, policy: overrides } = parsed.data;
+    const current = await currentPolicy(c.var.deps.db);
+    let policy = current.policy;
+    if (overrides) {
+      const merged = parsePolicy(mergePolicy(current.policy, overrides));
+      if (!merged.ok) return c.json({ error: 'validation failed', issues: merged.issues.map((i) => ({ ...i, path: `policy.${i.path}` })) }, 422);
+      policy = merged.policy;
+    }
+    const t = scoreCustomer(customer, deals, policy.tiering, asOf);
+    return c.json({
+      tier: t.tier,
+      score: t.score,
+      incomplete: t.incomplete,
+      reasons: explainTier(t, policy.tiering),
+      summary: tierSummary(t, policy.tiering),
+      factors: t.factors,
+      sales12m: t.sales12m,
+      salesPrior12m: t.salesPrior12m,
+      lifetimeSales: t.lifetimeSales,
+      wonDeals12m: t.wonDeals12m,
+      wonDeals: t.wonDeals,
+      asOf,
+      policyVersion: overrides ? null : current.version,
+    });
+  });
+  return app;
+}
