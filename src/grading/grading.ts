@@ -78,31 +78,46 @@ export function makeGrader(policy: GradingPolicy, asOf: string): Grader {
 
   function summarize(signals: readonly SignalFact[]): SignalSummary {
     // Latest by signal date; on the same date the one logged later (later in the list) wins.
+    // Signals usually arrive in date order: then one pass also counts the close-by dates that
+    // passed before the next timing signal; otherwise the timing signals are sorted first.
     let latest: SignalFact | null = null;
     let lastSignalOn: string | null = null;
     let priorSlips = 0;
-    // Timing signals in date order (stable), to count close-by dates that passed before the next signal.
-    const timing: SignalFact[] = [];
+    let prevCloseBy: string | null = null;
+    let inOrder = true;
+    let timingCount = 0;
     for (const s of signals) {
       if (s.date > asOf) continue;
       if (lastSignalOn === null || s.date > lastSignalOn) lastSignalOn = s.date;
-      if (cat[s.type] === undefined) continue;
-      timing.push(s);
-      if (latest === null || s.date >= latest.date) latest = s;
-    }
-    if (timing.length > 1) {
-      const ordered = stableByDate(timing);
-      for (let i = 0; i < ordered.length - 1; i++) {
-        const s = ordered[i]!;
-        const [cb] = closeByOf(s.type, s.date, s.expectedDate, cat[s.type]!.window);
-        if (cb !== null && cb < ordered[i + 1]!.date) priorSlips++;
+      const entry = cat[s.type];
+      if (entry === undefined) continue;
+      timingCount++;
+      if (latest !== null) {
+        if (s.date < latest.date) inOrder = false;
+        else if (prevCloseBy !== null && prevCloseBy < s.date) priorSlips++;
+      }
+      if (latest === null || s.date >= latest.date) {
+        latest = s;
+        prevCloseBy = closeByOf(s.type, s.date, s.expectedDate, entry.window)[0];
       }
     }
+    if (!inOrder && timingCount > 1) priorSlips = slipsOutOfOrder(signals);
     return {
       latestTiming: latest ? { type: latest.type as TimingSignalType, date: latest.date, expectedDate: latest.expectedDate ?? null } : null,
       lastSignalOn,
       priorSlips,
     };
+  }
+
+  function slipsOutOfOrder(signals: readonly SignalFact[]): number {
+    const timing = stableByDate(signals.filter((s) => s.date <= asOf && cat[s.type] !== undefined));
+    let slips = 0;
+    for (let i = 0; i < timing.length - 1; i++) {
+      const s = timing[i]!;
+      const [cb] = closeByOf(s.type, s.date, s.expectedDate, cat[s.type]!.window);
+      if (cb !== null && cb < timing[i + 1]!.date) slips++;
+    }
+    return slips;
   }
 
   function gradeSummary(p: ProspectFacts, sum: SignalSummary): Grading {
