@@ -76,7 +76,15 @@ export async function regradeOpenProspects(db: Db, opts: { asOf: string; cause?:
           from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
             as v(id int, grade text, fit float8, close_by date, flags text[], reason text, slip_count int)
           where a.id = v.id`);
-        for (let i = 0; i < changes.length; i += 1000) await tx.insert(gradeChanges).values(changes.slice(i, i + 1000));
+        if (changes.length) {
+          // Also one JSON parameter: building thousands of bound parameters costs more than the insert.
+          await tx.execute(sql`
+            insert into ${gradeChanges} (account_id, from_grade, to_grade, fit, flags, reason, reasons, cause, actor, policy_version, as_of)
+            select "accountId", "fromGrade", "toGrade", fit, flags, reason, reasons, cause, actor, "policyVersion", "asOf"
+            from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb)
+              as c("accountId" int, "fromGrade" text, "toGrade" text, fit float8, flags text[], reason text, reasons jsonb,
+                   cause text, actor text, "policyVersion" int, "asOf" date)`);
+        }
       }
       return { lastId: rows[rows.length - 1]!.id, scanned: rows.length, updated: updates.length, changed: changes.length };
     });

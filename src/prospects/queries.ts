@@ -1,7 +1,7 @@
 import { and, arrayContains, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
-import { accounts, gradeChanges, signals } from '../db/schema.ts';
+import { accountCounts, accounts, gradeChanges, signals } from '../db/schema.ts';
 import { FLAGS } from '../grading/grading.ts';
 import { GRADES } from '../policy/policy.ts';
 
@@ -89,11 +89,7 @@ export async function listProspects(db: Db, q: ListQuery, pageSize = PAGE_SIZE):
   const where = baseWhere(q);
   const gradeFilter = q.grade.length ? [inArray(accounts.grade, q.grade)] : [];
   const [countRows, rows] = await Promise.all([
-    db
-      .select({ grade: accounts.grade, n: sql<number>`count(*)::int` })
-      .from(accounts)
-      .where(and(...where))
-      .groupBy(accounts.grade),
+    gradeCounts(db, q, where),
     db
       .select(listColumns)
       .from(accounts)
@@ -106,6 +102,27 @@ export async function listProspects(db: Db, q: ListQuery, pageSize = PAGE_SIZE):
   for (const r of countRows) counts[(r.grade ?? 'none') as keyof typeof counts] = Number(r.n);
   const total = q.grade.length ? q.grade.reduce((s, g) => s + counts[g], 0) : Object.values(counts).reduce((a, b) => a + b, 0);
   return { rows: rows as ListRow[], counts, total, page: q.page, pages: Math.max(1, Math.ceil(total / pageSize)) };
+}
+
+/**
+ * Counts per grade. Without a search and with at most one flag they come from account_counts,
+ * which triggers keep current; a search or several flags at once are counted live.
+ */
+function gradeCounts(db: Db, q: ListQuery, where: SQL[]): Promise<{ grade: string | null; n: number }[]> {
+  if (q.q || q.flag.length > 1) {
+    return db
+      .select({ grade: accounts.grade, n: sql<number>`count(*)::int` })
+      .from(accounts)
+      .where(and(...where))
+      .groupBy(accounts.grade);
+  }
+  const w: SQL[] = [eq(accountCounts.kind, 'prospect'), eq(accountCounts.flag, q.flag[0] ?? '')];
+  if (q.status !== 'all') w.push(eq(accountCounts.status, q.status));
+  return db
+    .select({ grade: sql<string | null>`nullif(${accountCounts.grade}, '')`, n: sql<number>`sum(${accountCounts.n})::int` })
+    .from(accountCounts)
+    .where(and(...w))
+    .groupBy(accountCounts.grade);
 }
 
 export async function getProspect(db: Db, id: number) {
