@@ -24,18 +24,34 @@ export async function ensureDefaultPolicy(db: Db): Promise<boolean> {
 
 export class PolicyStoreError extends Error {}
 
+// Parsed policies by their stored text: a version's text never changes, so each is parsed once
+// (pages read the policy on every request). Frozen, since every caller shares one object.
+const parsedPolicies = new Map<string, Policy>();
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
 /** The highest-versioned policy, parsed (sections added since it was stored get their defaults). */
 export async function currentPolicy(db: Db): Promise<{ version: number; policy: Policy }> {
   const [row] = await db
-    .select({ version: policies.version, body: policies.body })
+    .select({ version: policies.version, text: sql<string>`${policies.body}::text` })
     .from(policies)
     .orderBy(desc(policies.version))
     .limit(1);
   if (!row) throw new PolicyStoreError('No policy is stored: the policies table is empty (run ensureDefaultPolicy).');
-  const parsed = parsePolicy(row.body);
+  const known = parsedPolicies.get(row.text);
+  if (known) return { version: row.version, policy: known };
+  const parsed = parsePolicy(JSON.parse(row.text));
   if (!parsed.ok) {
     const issues = parsed.issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n');
     throw new PolicyStoreError(`Stored policy version ${row.version} is invalid:\n${issues}`);
   }
+  if (parsedPolicies.size >= 20) parsedPolicies.clear();
+  parsedPolicies.set(row.text, deepFreeze(parsed.policy));
   return { version: row.version, policy: parsed.policy };
 }
