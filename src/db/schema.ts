@@ -104,7 +104,9 @@ export const accounts = pgTable(
     check('accounts_grade_check', sql`${t.grade} is null or ${t.grade} in ('A', 'B', 'C', 'D')`),
     uniqueIndex('accounts_domain_key').on(t.domain),
     index('accounts_name_key_idx').on(t.nameKey),
-    index('accounts_list_idx').on(t.kind, t.status, t.grade, t.fit.desc(), t.id),
+    // The default list order as plain ascending keys (no grade last, higher fit first, then id),
+    // so a page after a given row is one index range: see listProspects' cursor.
+    index('accounts_grade_order_idx').on(t.kind, t.status, sql`coalesce(${t.grade}, 'E')`, sql`(-coalesce(${t.fit}, -1))`, t.id),
     index('accounts_close_by_idx').on(t.kind, t.status, t.closeBy, t.id),
     index('accounts_last_signal_idx').on(t.kind, t.status, t.lastSignalOn, t.id),
     index('accounts_flags_idx').using('gin', t.flags),

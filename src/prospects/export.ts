@@ -13,8 +13,11 @@ export function prospectsCsv(c: Context, db: Db, q: ListQuery) {
   c.header('Content-Disposition', 'attachment; filename="prospects.csv"');
   return stream(c, async (s) => {
     await s.write('\uFEFF' + csvLine(HEAD));
+    let after: string | undefined;
     for (let page = 1; ; page++) {
-      const { rows, pages } = await listProspects(db, { ...q, page }, CHUNK);
+      // The default order pages by cursor (one index range each); other orders by offset.
+      const { rows, pages, next } = await listProspects(db, { ...q, page, after }, CHUNK);
+      after = next ?? undefined;
       let out = '';
       for (const r of rows) out += csvLine([r.id, r.name, r.domain, r.industry, r.status, r.grade, r.fit, r.closeBy, r.flags, r.slipCount, r.lastSignalOn, r.reason]);
       if (out) await s.write(out);

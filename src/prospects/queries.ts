@@ -26,6 +26,8 @@ export const listQuerySchema = z.object({
   sort: one(z.enum(SORTS)).transform((s) => s ?? 'grade'),
   dir: one(z.enum(['asc', 'desc'])),
   page: one(z.coerce.number().int().min(1).max(100_000)).transform((p) => p ?? 1),
+  /** Keyset cursor of the default order: the page after the row it names (see `cursorOf`). */
+  after: one(z.string().regex(/^[A-E]~-?\d+(\.\d+)?~\d{1,10}$/, 'is not a cursor from a Next link')),
 });
 export type ListQuery = z.infer<typeof listQuerySchema>;
 
@@ -52,10 +54,25 @@ function orderBy(q: ListQuery): SQL[] {
     case 'name':
       return [d === 'desc' ? desc(accounts.nameKey) : asc(accounts.nameKey), asc(accounts.id)];
     default:
-      return d === 'desc'
-        ? [sql`${accounts.grade} desc nulls first`, sql`${accounts.fit} asc nulls first`, desc(accounts.id)]
-        : [sql`${accounts.grade} asc nulls last`, sql`${accounts.fit} desc nulls last`, asc(accounts.id)];
+      return d === 'desc' ? [sql`${GRADE_KEY} desc`, sql`${FIT_KEY} desc`, desc(accounts.id)] : [sql`${GRADE_KEY}`, sql`${FIT_KEY}`, asc(accounts.id)];
   }
+}
+
+// The default order as ascending keys, matching accounts_grade_order_idx: no grade sorts after D,
+// unknown fit after every known one.
+const GRADE_KEY = sql`coalesce(${accounts.grade}, 'E')`;
+const FIT_KEY = sql`(-coalesce(${accounts.fit}, -1))`;
+
+/** The cursor of a row in the default order: a Next link carries the last row's. */
+export function cursorOf(r: { grade: string | null; fit: number | null; id: number }): string {
+  return `${r.grade ?? 'E'}~${-(r.fit ?? -1)}~${r.id}`;
+}
+
+function afterCursor(q: ListQuery): SQL[] {
+  if (!q.after || q.sort !== 'grade') return [];
+  const [g, f, id] = q.after.split('~') as [string, string, string];
+  const op = q.dir === 'desc' ? sql`<` : sql`>`;
+  return [sql`(${GRADE_KEY}, ${FIT_KEY}, ${accounts.id}) ${op} (${g}::text, ${Number(f)}::float8, ${Number(id)}::int)`];
 }
 
 export const listColumns = {
@@ -83,6 +100,8 @@ export type ListResult = {
   total: number;
   page: number;
   pages: number;
+  /** With the default order: the cursor of the page after this one (null on the last page). */
+  next: string | null;
 };
 
 export async function listProspects(db: Db, q: ListQuery, pageSize = PAGE_SIZE): Promise<ListResult> {
@@ -93,15 +112,16 @@ export async function listProspects(db: Db, q: ListQuery, pageSize = PAGE_SIZE):
     db
       .select(listColumns)
       .from(accounts)
-      .where(and(...where, ...gradeFilter))
+      .where(and(...where, ...gradeFilter, ...afterCursor(q)))
       .orderBy(...orderBy(q))
       .limit(pageSize)
-      .offset((q.page - 1) * pageSize),
+      .offset(q.after && q.sort === 'grade' ? 0 : (q.page - 1) * pageSize),
   ]);
   const counts = { A: 0, B: 0, C: 0, D: 0, none: 0 };
   for (const r of countRows) counts[(r.grade ?? 'none') as keyof typeof counts] = Number(r.n);
   const total = q.grade.length ? q.grade.reduce((s, g) => s + counts[g], 0) : Object.values(counts).reduce((a, b) => a + b, 0);
-  return { rows: rows as ListRow[], counts, total, page: q.page, pages: Math.max(1, Math.ceil(total / pageSize)) };
+  const last = rows.length === pageSize && q.sort === 'grade' ? rows[rows.length - 1] : undefined;
+  return { rows: rows as ListRow[], counts, total, page: q.page, pages: Math.max(1, Math.ceil(total / pageSize)), next: last ? cursorOf(last) : null };
 }
 
 /**

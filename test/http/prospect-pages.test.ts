@@ -255,6 +255,23 @@ describe('the prospects list', () => {
     expect(p2).not.toContain('Firm 49');
   });
 
+  it('pages on with a cursor in the default order: the next page is exactly what the offset gives', async () => {
+    for (let i = 0; i < 120; i++) await insertProspect(db, { name: `Firm ${i}`, domain: `f${i}.com`, employees: (i * 37) % 1500, need: i % 7 === 0 ? null : 'high' });
+    const t = testApp(db);
+    const p1 = await (await t.get('/prospects')).text();
+    const next = p1.match(/href="([^"]*after=[^"]*)" rel="next"/)![1]!.replace(/&amp;/g, '&');
+    expect(next).toMatch(/^\/prospects\?page=2&after=/);
+    const names = (html: string) => [...html.matchAll(/<a href="\/prospects\/\d+">([^<]+)<\/a>/g)].map((m) => m[1]);
+    const viaCursor = names(await (await t.get(next)).text());
+    const viaOffset = names(await (await t.get('/prospects?page=2')).text());
+    expect(viaCursor).toHaveLength(50);
+    expect(viaCursor).toEqual(viaOffset);
+    const p3 = await (await t.get(next)).text();
+    const third = p3.match(/href="([^"]*after=[^"]*)" rel="next"/)![1]!.replace(/&amp;/g, '&');
+    expect(names(await (await t.get(third)).text())).toEqual(names(await (await t.get('/prospects?page=3')).text()));
+    expect(names(await (await t.get(third)).text())).toHaveLength(20);
+  });
+
   it('ignores a malformed query string rather than failing', async () => {
     const res = await testApp(db).get('/prospects?grade=Z&page=-3&sort=evil');
     expect(res.status).toBe(200);

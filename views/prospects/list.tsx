@@ -16,6 +16,7 @@ export function listHref(q: ListQuery, change: Partial<ListQuery> = {}, base = '
   if (m.sort !== 'grade') p.set('sort', m.sort);
   if (m.dir) p.set('dir', m.dir);
   if (m.page > 1) p.set('page', String(m.page));
+  if (m.after) p.set('after', m.after);
   const s = p.toString();
   return s ? `${base}?${s}` : base;
 }
@@ -28,7 +29,7 @@ export function ProspectListPage(props: { q: ListQuery; result: ListResult; toda
       <div class="row spread">
         <h1>Prospects</h1>
         <div class="row no-print">
-          <a class="btn secondary" href={listHref(props.q, { page: 1 }, '/prospects.csv')}>Export CSV</a>
+          <a class="btn secondary" href={listHref(props.q, { page: 1, after: undefined }, '/prospects.csv')}>Export CSV</a>
           <a class="btn" href="/prospects/new">New prospect</a>
         </div>
       </div>
@@ -114,11 +115,11 @@ export function ProspectResults(props: { q: ListQuery; result: ListResult; today
   return (
     <div id="results">
       <nav class="tabs" aria-label="Grades">
-        <a href={listHref(q, { grade: [], page: 1 })} aria-current={allGrades ? 'true' : undefined}>
+        <a href={listHref(q, { grade: [], page: 1, after: undefined })} aria-current={allGrades ? 'true' : undefined}>
           All <span class="n">{formatNumber(Object.values(result.counts).reduce((a, b) => a + b, 0))}</span>
         </a>
         {(['A', 'B', 'C', 'D'] as const).map((g) => (
-          <a href={listHref(q, { grade: [g], page: 1 })} aria-current={q.grade.length === 1 && q.grade[0] === g ? 'true' : undefined}>
+          <a href={listHref(q, { grade: [g], page: 1, after: undefined })} aria-current={q.grade.length === 1 && q.grade[0] === g ? 'true' : undefined}>
             <GradeBadge grade={g} /> <span class="n">{formatNumber(result.counts[g])}</span>
           </a>
         ))}
@@ -163,8 +164,16 @@ export function ProspectResults(props: { q: ListQuery; result: ListResult; today
         <p class="card">No prospect matches these filters.</p>
       )}
       <nav class="pager" aria-label="Pages">
-        {result.page > 1 ? <a href={listHref(q, { page: result.page - 1 })} rel="prev">← Previous</a> : null}
-        {result.page < result.pages ? <a href={listHref(q, { page: result.page + 1 })} rel="next">Next →</a> : null}
+        {result.page > 1 ? (
+          <a href={listHref(q, { page: result.page - 1, after: undefined })} rel="prev">
+            ← Previous
+          </a>
+        ) : null}
+        {result.page < result.pages ? (
+          <a href={listHref(q, { page: result.page + 1, after: result.next ?? undefined })} rel="next">
+            Next →
+          </a>
+        ) : null}
       </nav>
     </div>
   );
