@@ -1,8 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
-import { mergePolicy, parsePolicy } from '../policy/policy.ts';
-import { currentPolicy } from '../policy/store.ts';
+import { previewPolicy } from '../policy/store.ts';
 import { jsonBody, validationError } from '../shared/http.ts';
 import { isoDate } from '../shared/validation.ts';
 import { explainTier, tierSummary } from './explain-tier.ts';
@@ -50,13 +49,9 @@ export function tieringApi() {
     const parsed = tieringPreviewSchema.safeParse(body.body);
     if (!parsed.success) return validationError(c, parsed.error);
     const { asOf = c.var.deps.clock.today(), customer, deals, policy: overrides } = parsed.data;
-    const current = await currentPolicy(c.var.deps.db);
-    let policy = current.policy;
-    if (overrides) {
-      const merged = parsePolicy(mergePolicy(current.policy, overrides));
-      if (!merged.ok) return c.json({ error: 'validation failed', issues: merged.issues.map((i) => ({ ...i, path: `policy.${i.path}` })) }, 422);
-      policy = merged.policy;
-    }
+    const resolved = await previewPolicy(c.var.deps.db, overrides);
+    if (!resolved.ok) return c.json({ error: 'validation failed', issues: resolved.issues }, 422);
+    const { policy } = resolved;
     const t = scoreCustomer(customer, deals, policy.tiering, asOf);
     return c.json({
       tier: t.tier,
@@ -71,7 +66,7 @@ export function tieringApi() {
       wonDeals12m: t.wonDeals12m,
       wonDeals: t.wonDeals,
       asOf,
-      policyVersion: overrides ? null : current.version,
+      policyVersion: resolved.version,
     });
   });
   return app;

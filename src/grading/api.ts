@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
-import { NEEDS, SIGNAL_TYPES, mergePolicy, parsePolicy } from '../policy/policy.ts';
-import { currentPolicy } from '../policy/store.ts';
+import { NEEDS, SIGNAL_TYPES } from '../policy/policy.ts';
+import { previewPolicy } from '../policy/store.ts';
 import { jsonBody, validationError } from '../shared/http.ts';
 import { isoDate } from '../shared/validation.ts';
 import { explain, summaryLine } from './explain.ts';
@@ -44,13 +44,9 @@ export function gradingApi() {
     const parsed = previewSchema.safeParse(body.body);
     if (!parsed.success) return validationError(c, parsed.error);
     const { asOf = c.var.deps.clock.today(), prospect, signals, policy: overrides } = parsed.data;
-    const current = await currentPolicy(c.var.deps.db);
-    let policy = current.policy;
-    if (overrides) {
-      const merged = parsePolicy(mergePolicy(current.policy, overrides));
-      if (!merged.ok) return c.json({ error: 'validation failed', issues: merged.issues.map((i) => ({ ...i, path: `policy.${i.path}` })) }, 422);
-      policy = merged.policy;
-    }
+    const resolved = await previewPolicy(c.var.deps.db, overrides);
+    if (!resolved.ok) return c.json({ error: 'validation failed', issues: resolved.issues }, 422);
+    const { policy } = resolved;
     const g = makeGrader(policy.grading, asOf).grade(prospect, signals);
     return c.json({
       grade: g.grade,
@@ -63,7 +59,7 @@ export function gradingApi() {
       slipCount: g.slipCount,
       fitFactors: g.fit.factors,
       asOf,
-      policyVersion: overrides ? null : current.version,
+      policyVersion: resolved.version,
     });
   });
   return app;

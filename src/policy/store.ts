@@ -1,7 +1,7 @@
 import { desc, sql } from 'drizzle-orm';
 import { query, type Db } from '../db/client.ts';
 import { policies } from '../db/schema.ts';
-import { defaultPolicy, parsePolicy, type Policy } from './policy.ts';
+import { defaultPolicy, mergePolicy, parsePolicy, type Policy } from './policy.ts';
 
 // Policies are stored one row per edit; the current one is the highest version.
 
@@ -54,4 +54,20 @@ export async function currentPolicy(db: Db): Promise<{ version: number; policy: 
   if (parsedPolicies.size >= 20) parsedPolicies.clear();
   parsedPolicies.set(row.text, deepFreeze(parsed.policy));
   return { version: row.version, policy: parsed.policy };
+}
+
+export type PreviewPolicy =
+  | { ok: true; version: number | null; policy: Policy }
+  | { ok: false; issues: { path: string; message: string }[] };
+
+/**
+ * The policy a preview runs with: the current one, or the current one with the body's overrides
+ * merged over it (then no stored version made it). Issue paths are prefixed `policy.`.
+ */
+export async function previewPolicy(db: Db, overrides: Record<string, unknown> | undefined): Promise<PreviewPolicy> {
+  const current = await currentPolicy(db);
+  if (!overrides) return { ok: true, version: current.version, policy: current.policy };
+  const merged = parsePolicy(mergePolicy(current.policy, overrides));
+  if (!merged.ok) return { ok: false, issues: merged.issues.map((i) => ({ ...i, path: `policy.${i.path}` })) };
+  return { ok: true, version: null, policy: merged.policy };
 }
