@@ -5,7 +5,9 @@
 import { sql } from 'drizzle-orm';
 import { parseConfig } from '../src/config.ts';
 import { openPglite, openPostgres, query } from '../src/db/client.ts';
-import { DemoRefusedError, loadDemo } from '../src/demo/load-demo.ts';
+import { DemoRefusedError } from '../src/demo/load-demo.ts';
+import { loadDemoWithTeam } from '../src/demo/demo-team.ts';
+import { LEVEL_LABELS, ROLE_LABELS, type Level } from '../src/users/model.ts';
 import { FLAGS } from '../src/grading/grading.ts';
 import { GRADES } from '../src/policy/policy.ts';
 import { ensureDefaultPolicy } from '../src/policy/store.ts';
@@ -35,12 +37,19 @@ try {
   await ensureDefaultPolicy(database.db);
   const today = dateIn(config.orgTimeZone, new Date());
   const started = performance.now();
-  const loaded = await loadDemo(database.db, { today, force: args.force, seed: args.seed, count: args.count });
+  const { loaded, team } = await loadDemoWithTeam(database.db, { today, force: args.force, seed: args.seed, count: args.count, passwords: true });
   const ms = Math.round(performance.now() - started);
   console.log(
-    `Demo loaded into ${where} as of ${today}: ${loaded.prospects} prospects, ${loaded.signals} signals, ` +
-      `${loaded.gradeChanges} grade changes in ${ms} ms${loaded.skipped ? ` (${loaded.skipped} skipped: already there)` : ''}.`,
+    `Demo loaded into ${where} as of ${today}: ${loaded.prospects} prospects (${loaded.customers} of them customers now), ${loaded.signals} signals, ` +
+      `${loaded.gradeChanges} grade changes, ${loaded.deals} deals, ${loaded.tierChanges} tier changes in ${ms} ms${loaded.skipped ? ` (${loaded.skipped} skipped: already there)` : ''}.`,
   );
+
+  // The demo team. These passwords are deterministic and published in the README: demo data only.
+  console.log('Demo people (sign in at /sign-in; the passwords are the same for every demo, so use this for demos only):');
+  for (const m of team) {
+    const what = `${ROLE_LABELS[m.role]}${m.level ? `, level ${m.level} ${LEVEL_LABELS[m.level as Level]}` : ''}`;
+    console.log(`  ${m.email.padEnd(28)} ${(m.password ?? '(already there: password unchanged)').padEnd(26)} ${m.name} (${what})`);
+  }
 
   const byGrade = await query<{ grade: string | null; n: number }>(
     database.db,
@@ -60,6 +69,11 @@ try {
   console.log(`  by grade  ${GRADES.map((g) => `${g} ${n(byGrade, (r: { grade: string }) => r.grade === g)}`).join(' · ')}`);
   console.log(`  by flag   ${FLAGS.map((f) => `${f} ${n(byFlag, (r: { flag: string }) => r.flag === f)}`).join(' · ')}`);
   if (byStatus.length) console.log(`Closed: ${byStatus.map((r) => `${r.status} ${r.n}`).join(' · ')}`);
+  const byTier = await query<{ tier: string; n: number }>(
+    database.db,
+    sql`select tier, count(*)::int as n from accounts where kind = 'customer' group by tier order by max(tier_score) desc`,
+  );
+  if (byTier.length) console.log(`Customers: ${byTier.map((r) => `${r.tier} ${r.n}`).join(' · ')}`);
 } catch (error) {
   if (error instanceof DemoRefusedError) {
     console.error(error.message);

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { contextStorage } from 'hono/context-storage';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { sql } from 'drizzle-orm';
 import type { AppEnv, Deps } from './app-env.ts';
@@ -14,7 +17,13 @@ import { policyApi, policyPages } from './policy/routes.tsx';
 import { prospectApi } from './prospects/api.ts';
 import { prospectPages } from './prospects/routes.tsx';
 import { isHtmx } from './shared/http.ts';
-import { isDatabaseUnavailable } from './db/errors.ts';
+import { errorForLog, isDatabaseUnavailable } from './db/errors.ts';
+import { isApi, selfOrigin } from './access/client.ts';
+import { authenticate, authorize, forbidden } from './access/middleware.tsx';
+import { ownerApi, ownerPages } from './accounts/routes.tsx';
+import { auditApi, auditPages } from './audit/routes.tsx';
+import { userApi } from './users/api.ts';
+import { authPages, teamPages } from './users/routes.tsx';
 import { ErrorFragment, MessagePage } from '../views/errors.tsx';
 
 const require = createRequire(import.meta.url);
@@ -25,15 +34,17 @@ const assets = {
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-const isApi = (c: Context) => c.req.path.startsWith('/api/') || c.req.path === '/api';
-
 /** The whole web app for some dependencies; no globals, so tests build as many as they like. */
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
 
+  // The request's context is reachable from views and the audit trail (who is acting).
+  app.use('*', contextStorage());
   app.use('*', async (c, next) => {
     c.set('deps', deps);
-    c.set('actor', { name: isApi(c) ? 'api' : 'web' });
+    c.set('actor', { name: 'anonymous', id: null, role: null });
+    c.set('user', null);
+    c.set('auth', null);
     await next();
   });
   app.use(
@@ -62,6 +73,25 @@ export function createApp(deps: Deps) {
     }),
   );
 
+  // Cross-site request forgery: a form post (or any non-JSON body) to a page must come from a page
+  // of this site, as the browser's Origin or Sec-Fetch-Site header says. htmx sends both. The API
+  // takes bearer tokens only, never cookies, so a cross-site page cannot act through it.
+  const csrfCheck = csrf({ origin: (origin, c) => origin === selfOrigin(c, deps.config.trustedProxy) });
+  app.use('*', async (c, next) => {
+    if (isApi(c)) return next();
+    try {
+      await csrfCheck(c, async () => {});
+    } catch (err) {
+      if (err instanceof HTTPException && err.status === 403) return forbidden(c, 'This form was sent from another site, or your browser did not say where from, so it was refused. Reload the page and try again.');
+      throw err;
+    }
+    await next();
+  });
+
+  // Who is asking, and whether they may: the rules of src/access/rules.ts, for every route.
+  app.use('*', authenticate());
+  app.use('*', authorize());
+
   app.get('/assets/:name', (c) => {
     const a = assets[c.req.param('name') as keyof typeof assets];
     if (!a) return c.notFound();
@@ -80,6 +110,10 @@ export function createApp(deps: Deps) {
   });
 
   app.get('/', (c) => c.redirect('/prospects'));
+  app.route('/', authPages());
+  app.route('/', teamPages());
+  app.route('/', auditPages());
+  app.route('/', ownerPages());
   app.route('/', prospectPages());
   app.route('/', customerPages());
   app.route('/', policyPages());
@@ -92,6 +126,9 @@ export function createApp(deps: Deps) {
   api.route('/', tieringApi());
   api.route('/', policyApi());
   api.route('/', demoApi());
+  api.route('/', userApi());
+  api.route('/', auditApi());
+  api.route('/', ownerApi());
   app.route('/api', api);
 
   app.notFound((c) =>
@@ -104,8 +141,9 @@ export function createApp(deps: Deps) {
     const message = unavailable
       ? 'The database is not reachable right now. Nothing was saved; please try again in a moment.'
       : 'Something went wrong on our side. Nothing was saved; please try again.';
-    if (!unavailable) console.error(`[error] ${c.req.method} ${c.req.path}:`, err);
-    else console.warn(`[warn] database unavailable during ${c.req.method} ${c.req.path}: ${(err as Error).message}`);
+    // Logged without a failed query's parameters, which may hold a hash.
+    if (!unavailable) console.error(`[error] ${c.req.method} ${c.req.path}: ${errorForLog(err)}`);
+    else console.warn(`[warn] database unavailable during ${c.req.method} ${c.req.path}: ${(err as Error).message.replace(/\nparams: [\s\S]*$/, '')}`);
     if (unavailable) c.header('Retry-After', '5');
     if (isApi(c)) return c.json({ error: message }, status);
     if (isHtmx(c)) {

@@ -15,6 +15,8 @@ const envSchema = z.object({
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   SCHEDULER: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  TRUSTED_PROXY: z.enum(['on', 'off']).default('off'),
 });
 
 export type Config = {
@@ -26,6 +28,10 @@ export type Config = {
   dbPoolMax: number;
   scheduler: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** A session ends this many days after it was last used (sliding). */
+  sessionDays: number;
+  /** Behind a reverse proxy: trust X-Forwarded-For (last hop) and X-Forwarded-Proto. */
+  trustedProxy: boolean;
 };
 
 function isTimeZone(tz: string): boolean {
@@ -55,5 +61,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     dbPoolMax: e.DB_POOL_MAX,
     scheduler: e.SCHEDULER === 'on',
     logLevel: e.LOG_LEVEL,
+    sessionDays: e.SESSION_DAYS,
+    trustedProxy: e.TRUSTED_PROXY === 'on',
   };
 }

@@ -3,9 +3,11 @@ import { resolve } from 'node:path';
 import { createApp } from './app.tsx';
 import { ConfigError, parseConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
+import { quarterlyRetierJob } from './customers/jobs.ts';
 import { dailyRegradeJob } from './grading/jobs.ts';
 import { startScheduler } from './jobs/scheduler.ts';
 import { ensureDefaultPolicy } from './policy/store.ts';
+import { anyoneCanSignIn } from './users/sign-in.ts';
 import { systemClock } from './shared/clock.ts';
 
 // The only module that reads the environment and the real clock.
@@ -26,6 +28,7 @@ async function main() {
   const database = await openDatabase(config);
   await database.migrate();
   await ensureDefaultPolicy(database.db);
+  const firstRun = !(await anyoneCanSignIn(database.db));
   const clock = systemClock(config.orgTimeZone);
   const app = createApp({ db: database.db, config, clock });
 
@@ -33,9 +36,10 @@ async function main() {
     const ms = Math.round(performance.now() - started);
     console.log(`pipegrade is running on ${where} (started in ${ms} ms).`);
     console.log(`  Open http://localhost:${config.port}`);
-    console.log(`  No data yet? Click "Load demo data" on the prospects page, or stop and run: npm run demo`);
+    if (firstRun) console.log('  Nobody can sign in yet: create the first admin with npm run user:create -- --email you@example.com --name "Your Name" --role admin (or stop and run npm run demo, which prints its demo team\'s passwords).');
+    console.log(`  No data yet? As an admin, click "Load demo data" on the prospects page, or stop and run: npm run demo`);
   });
-  const scheduler = config.scheduler ? startScheduler(database.db, clock, [dailyRegradeJob]) : null;
+  const scheduler = config.scheduler ? startScheduler(database.db, clock, [dailyRegradeJob, quarterlyRetierJob]) : null;
 
   let closing = false;
   const shutdown = async (signal: string) => {

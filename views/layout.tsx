@@ -1,15 +1,19 @@
 import type { Child } from 'hono/jsx';
+import { ROLE_LABELS } from '../src/users/model.ts';
+import { viewer, viewerIs } from './viewer.ts';
 
-export type NavKey = 'prospects' | 'new' | 'policy' | 'none';
+export type NavKey = 'prospects' | 'new' | 'customers' | 'tiering' | 'policy' | 'team' | 'audit' | 'me' | 'none';
 
 export function Layout(props: { title: string; nav?: NavKey; children: Child }) {
   const cur = (k: NavKey) => (props.nav === k ? 'page' : undefined);
+  const me = viewer();
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · pipegrade`}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/assets/app.css" />
         <script src="/assets/htmx.min.js" defer></script>
       </head>
@@ -21,8 +25,29 @@ export function Layout(props: { title: string; nav?: NavKey; children: Child }) 
             <nav aria-label="Main">
               <a href="/prospects" aria-current={cur('prospects')}>Prospects</a>
               <a href="/prospects/new" aria-current={cur('new')}>New prospect</a>
+              <a href="/customers" aria-current={cur('customers')}>Customers</a>
+              <a href="/tiering" aria-current={cur('tiering')}>Re-tier</a>
               <a href="/policy" aria-current={cur('policy')}>Policy</a>
+              {viewerIs('manager') ? (
+                <>
+                  <a href="/team" aria-current={cur('team')}>Team</a>
+                  <a href="/audit" aria-current={cur('audit')}>Audit</a>
+                </>
+              ) : null}
             </nav>
+            {me ? (
+              <div class="who">
+                <a href="/me" aria-current={cur('me')}>
+                  {me.name}
+                </a>
+                <span class="role">{ROLE_LABELS[me.role]}</span>
+                <form method="post" action="/sign-out">
+                  <button type="submit" class="linkish">
+                    Sign out
+                  </button>
+                </form>
+              </div>
+            ) : null}
           </div>
         </header>
         <main id="main">

@@ -48,8 +48,25 @@ export type Tiering = {
   wonDeals: number;
 };
 
+/** The sums a tiering is scored from: won deals closed on or before as-of, by window. */
+export type DealTotals = {
+  sales12m: number;
+  salesPrior12m: number;
+  lifetimeSales: number;
+  wonDeals12m: number;
+  wonDeals: number;
+  /** Value of the won deals of the last window that have a margin, and that value times the margin. */
+  marginValue: number;
+  marginWeighted: number;
+};
+
 /** Scores one customer. Open and lost deals count for nothing; won deals count from their close date. */
 export function scoreCustomer(customer: CustomerFacts, deals: readonly DealFact[], policy: TieringPolicy, asOf: string): Tiering {
+  return scoreTotals(customer, dealTotals(deals, policy, asOf), policy, asOf);
+}
+
+/** The sums of a customer's deals as of a day (the batch re-tier computes the same sums in SQL). */
+export function dealTotals(deals: readonly DealFact[], policy: TieringPolicy, asOf: string): DealTotals {
   const start12 = addMonths(asOf, -policy.windowMonths);
   const start24 = addMonths(asOf, -2 * policy.windowMonths);
   let sales12m = 0, salesPrior12m = 0, lifetimeSales = 0, wonDeals12m = 0, wonDeals = 0;
@@ -67,6 +84,12 @@ export function scoreCustomer(customer: CustomerFacts, deals: readonly DealFact[
       }
     } else if (d.closedOn > start24) salesPrior12m += d.value;
   }
+  return { sales12m, salesPrior12m, lifetimeSales, wonDeals12m, wonDeals, marginValue, marginWeighted };
+}
+
+/** Scores one customer from the sums of its deals. */
+export function scoreTotals(customer: CustomerFacts, totals: DealTotals, policy: TieringPolicy, asOf: string): Tiering {
+  const { sales12m, salesPrior12m, lifetimeSales, wonDeals12m, wonDeals, marginValue, marginWeighted } = totals;
   const f = policy.factors;
   // Days are whole numbers in the bands (1–30, 31–60, > 60): a fraction of a day late counts as a day.
   const late = customer.daysPaidLate;

@@ -28,3 +28,27 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/** A unique constraint refused the row (PostgreSQL 23505), possibly wrapped by drizzle. */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 6; e = e.cause as typeof e, depth++) {
+    if (e.code === '23505') return true;
+  }
+  return false;
+}
+
+/**
+ * An error as a log line may show it: a failed query's bound parameters (which may hold a
+ * password hash or a token hash) are left out, and so is any row detail of its cause.
+ */
+export function errorForLog(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const message = err.message.replace(/\nparams: [\s\S]*$/, '\nparams: [not logged]');
+  const cause = err.cause instanceof Error ? ` (cause: ${err.cause.message})` : '';
+  const stack = (err.stack ?? '')
+    .split('\n')
+    .filter((l) => /^\s+at /.test(l))
+    .slice(0, 10)
+    .join('\n');
+  return `${err.name}: ${message}${cause}${stack ? `\n${stack}` : ''}`;
+}

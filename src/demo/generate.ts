@@ -1,3 +1,5 @@
+import { scoreCustomer } from '../customers/tiering.ts';
+import { scoreFit } from '../grading/fit.ts';
 import { makeGrader, type Grading } from '../grading/grading.ts';
 import { defaultPolicy, type Need, type SignalType, type Situation, type TimingSignalType } from '../policy/policy.ts';
 import { addDays, addMonths, daysBetween, isIsoDate } from '../shared/dates.ts';
@@ -10,6 +12,10 @@ import { addDays, addMonths, daysBetween, isIsoDate } from '../shared/dates.ts';
 // slipped (some more than once), requalify, no timing, incomplete fit, stale, low-fit demotions,
 // events and expected dates. A story that does not land where it should (a month-end clamp, an
 // unlucky fit) is redrawn, so the mix holds for any seed and any today.
+//
+// About 15 % of them became customers: their story as a prospect ends on the day their first deal
+// was won (up to DEMO_CUSTOMER_MONTHS ago), and won deals follow up to today, drawn so that as of
+// today they land in each tier of the default policy. Some prospects have open or lost deals.
 
 export type DemoSignal = {
   type: SignalType;
@@ -18,6 +24,19 @@ export type DemoSignal = {
   event: string | null;
   note: string | null;
   loggedBy: string;
+};
+
+export type DemoDeal = {
+  title: string;
+  value: number;
+  marginPct: number | null;
+  status: 'open' | 'won' | 'lost';
+  expectedCloseOn: string | null;
+  closedOn: string | null;
+  lostReason: string | null;
+  /** The day it was entered (and its author). */
+  createdOn: string;
+  createdBy: string;
 };
 
 export type DemoProspect = {
@@ -40,14 +59,26 @@ export type DemoProspect = {
   story: StoryKey;
   /** In the order they were logged (by date; same-day signals in logging order). */
   signals: DemoSignal[];
+  /** In the order they were entered; the first won deal (if any) converted it on `convertedOn`. */
+  deals: DemoDeal[];
+  /** The day its first deal was won (a customer from then on), or null for a prospect. */
+  convertedOn: string | null;
+  /** For a customer: the tier its deals land it in as of today (default policy). */
+  tier: DemoTier | null;
+  /** Average days paid late, recorded on `paymentOn` (a while after conversion), or null. */
+  daysPaidLate: number | null;
+  paymentOn: string | null;
 };
+
+export type DemoTier = 'Strategic' | 'Key' | 'Standard';
 
 export type DemoOptions = { today: string; seed?: number; count?: number };
 
 export const DEMO_REPS = ['Maya Patel', 'Jonas Berg', 'Aisha Okafor', 'Tom Reilly', 'Lena Novak', 'Carlos Mendes', 'Priya Shah', 'Owen Fischer'] as const;
 
-/** How far back the demo's history reaches. */
+/** How far back the demo's history reaches: prospects were added in the last DEMO_MONTHS, customers in the last DEMO_CUSTOMER_MONTHS. */
 export const DEMO_MONTHS = 13;
+export const DEMO_CUSTOMER_MONTHS = 30;
 
 // ---------------------------------------------------------------------------------------------
 // Randomness
@@ -285,6 +316,8 @@ type Story = {
   lands?(g: Grading): boolean;
   /** The story ends with the prospect disqualified or lost, some days before today. */
   closes?: boolean;
+  /** The story ends with its first won deal: a customer of this tier as of today. */
+  converts?: DemoTier;
 };
 
 const sit = (r: Rng): Situation => (r.chance(0.5) ? 'greenfield' : 'incumbent');
@@ -530,7 +563,19 @@ const STORIES = {
       return { situation: s, fit: c.r.pick(['strong', 'good'] as const), pace: 'warm', steps: [hot, end], close: 'lost' };
     },
   },
+
+  // Customers: about 15 %. A hot prospect whose story ends on the day its first deal was won.
+  w_strategic: { weight: 5, converts: 'Strategic', plan: (c) => wonPlan(c) },
+  w_key: { weight: 6, converts: 'Key', plan: (c) => wonPlan(c) },
+  w_standard: { weight: 7, converts: 'Standard', plan: (c) => wonPlan(c) },
 } satisfies Record<string, Story>;
+
+function wonPlan(c: StoryCtx): Plan {
+  const s = sit(c.r), ago = c.r.int(5, 70);
+  // Mostly a selection they ran and we won; sometimes a B they acted on sooner than expected.
+  const step = c.r.chance(0.8) ? stepOf(c.r, s, 'A', ago) : s === 'greenfield' ? waitStep(c, ago, c.r.int(0, Math.min(30, ago - 1))) : stepOf(c.r, s, 'B', ago);
+  return { situation: s, fit: c.r.pick(['strong', 'good'] as const), pace: 'hot', steps: [step], prelude: true };
+}
 
 export type StoryKey = keyof typeof STORIES;
 export const STORY_KEYS = Object.keys(STORIES) as StoryKey[];
@@ -546,6 +591,7 @@ export function generateDemo(opts: DemoOptions): { prospects: DemoProspect[] } {
   const grader = makeGrader(defaultPolicy().grading, today);
   const earliest = addMonths(today, -DEMO_MONTHS);
   const maxAge = daysBetween(earliest, today);
+  const customerMaxAge = daysBetween(addMonths(today, -DEMO_CUSTOMER_MONTHS), today);
   const names = new Set<string>(), domains = new Set<string>();
 
   const prospects: DemoProspect[] = [];
@@ -558,9 +604,12 @@ export function generateDemo(opts: DemoOptions): { prospects: DemoProspect[] } {
     let p!: DemoProspect;
     // Redraw until the story lands (a handful of tries at most); the last draw stands regardless.
     for (let attempt = 0; attempt < 60; attempt++) {
-      p = draft(r, { key, story, name, domain, industry, rep, today, maxAge });
-      if (!story.lands || story.lands(grader.grade(p, p.signals))) break;
+      p = draft(r, { key, story, name, domain, industry, rep, today, maxAge: story.converts ? customerMaxAge : maxAge });
+      if (story.converts) {
+        if (customerLife(r, p, story.converts, today)) break;
+      } else if (!story.lands || story.lands(grader.grade(p, p.signals))) break;
     }
+    if (!story.converts) prospectDeals(r, p, grader.grade(p, p.signals), today);
     prospects.push(p);
   }
   return { prospects };
@@ -571,6 +620,92 @@ export function landsAsPlanned(p: DemoProspect, g: Grading): boolean {
   const story: Story = STORIES[p.story];
   return !story.lands || story.lands(g);
 }
+
+/** A customer's tier as of `today` from its deals and payment record (default policy), as its story meant. */
+export function demoTierOf(p: DemoProspect, today: string): string | null {
+  if (!p.convertedOn) return null;
+  const policy = defaultPolicy();
+  const priorFit = scoreFit(p, policy.grading).score;
+  return scoreCustomer({ daysPaidLate: p.daysPaidLate, priorFit }, p.deals, policy.tiering, today).tier;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deals
+
+const DEAL_TITLES = [
+  'Initial licences', 'Implementation services', 'Expansion: second site', 'Annual renewal', 'Additional seats',
+  'Support upgrade', 'Training package', 'Integration module', 'Data migration', 'Reporting add-on',
+] as const;
+const LOST_DEAL_REASONS = ['Lost on price', 'Budget moved to next year', 'Chose a rival for this module', 'Scope cut after a reorganisation'] as const;
+
+/** How each tier's customers buy: when they converted (days ago), deal sizes, how often, margins, days paid late. */
+const BUYING: Record<DemoTier, { converted: [number, number]; first: [number, number]; gap: [number, number]; grow: [number, number]; margin: [number, number] | null; late: [number, number] }> = {
+  Strategic: { converted: [400, 760], first: [60_000, 150_000], gap: [60, 120], grow: [1, 1.35], margin: [34, 52], late: [0, 8] },
+  Key: { converted: [120, 700], first: [20_000, 60_000], gap: [90, 170], grow: [0.85, 1.2], margin: [20, 38], late: [3, 30] },
+  Standard: { converted: [40, 760], first: [3_000, 15_000], gap: [200, 400], grow: [0.6, 1.1], margin: [4, 16], late: [15, 80] },
+};
+
+const dealValue = (r: Rng, lo: number, hi: number) => roundTo(logUniform(r, lo, hi), 500);
+
+/**
+ * A customer's deals from its first win (the day its prospect story ended) to today, with its
+ * payment record: drawn until, as of today, they land it in `tier` and its grade when it closed
+ * was A or B. Returns false when no draw landed (the caller redraws the whole story).
+ */
+function customerLife(r: Rng, p: DemoProspect, tier: DemoTier, today: string): boolean {
+  const convertedOn = p.convertedOn!;
+  const closedGrade = makeGrader(defaultPolicy().grading, convertedOn).grade(p, p.signals).grade;
+  if (closedGrade !== 'A' && closedGrade !== 'B') return false;
+  const b = BUYING[tier];
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const deals: DemoDeal[] = [];
+    let value = dealValue(r, b.first[0], b.first[1]);
+    const margin = () => (b.margin && r.chance(0.9) ? Math.round(r.between(b.margin[0], b.margin[1]) * 10) / 10 : null);
+    const won = (closedOn: string, after: string, title: string) =>
+      deals.push({ title, value, marginPct: margin(), status: 'won', expectedCloseOn: addDays(closedOn, r.int(-10, 25)), closedOn, lostReason: null, createdOn: maxDate(after, addDays(closedOn, -r.int(10, 60))), createdBy: p.rep });
+    won(convertedOn, p.addedOn, DEAL_TITLES[0]);
+    for (let day = addDays(convertedOn, r.int(b.gap[0], b.gap[1])); day <= today; day = addDays(day, r.int(b.gap[0], b.gap[1]))) {
+      value = roundTo(value * r.between(b.grow[0], b.grow[1]), 500);
+      won(day, addDays(convertedOn, 1), r.pick(DEAL_TITLES.slice(1)));
+    }
+    if (r.chance(0.15)) {
+      const closedOn = addDays(convertedOn, r.int(1, Math.max(1, daysBetween(convertedOn, today))));
+      deals.push({ title: r.pick(DEAL_TITLES.slice(1)), value: dealValue(r, b.first[0], b.first[1]), marginPct: margin(), status: 'lost', expectedCloseOn: closedOn, closedOn, lostReason: r.pick(LOST_DEAL_REASONS), createdOn: maxDate(addDays(convertedOn, 1), addDays(closedOn, -r.int(10, 60))), createdBy: p.rep });
+    }
+    if (r.chance(0.35)) deals.push({ title: r.pick(DEAL_TITLES.slice(1)), value: dealValue(r, b.first[0], b.first[1]), marginPct: margin(), status: 'open', expectedCloseOn: addDays(today, r.int(10, 120)), closedOn: null, lostReason: null, createdOn: maxDate(addDays(convertedOn, 1), addDays(today, -r.int(0, 40))), createdBy: p.rep });
+    // Payments are known a while after the first invoice; a young customer may have no record yet.
+    const paymentOn = addDays(convertedOn, r.int(45, 90));
+    const paid = paymentOn <= today && r.chance(0.9);
+    Object.assign(p, {
+      deals: deals.filter((d) => d.createdOn <= today).sort((x, y) => (x.createdOn < y.createdOn ? -1 : x.createdOn > y.createdOn ? 1 : 0)),
+      convertedOn,
+      tier,
+      daysPaidLate: paid ? r.int(b.late[0], b.late[1]) : null,
+      paymentOn: paid ? paymentOn : null,
+    });
+    if (demoTierOf(p, today) === tier) return true;
+  }
+  return false;
+}
+
+/** Open deals on some warm prospects, and a lost one on a prospect lost to a rival or on a few others. */
+function prospectDeals(r: Rng, p: DemoProspect, g: Grading, today: string) {
+  const size = p.employees ?? 100;
+  const value = () => roundTo(Math.max(2_000, size * r.between(60, 250)), 500);
+  if (p.status === 'lost') {
+    const closedOn = p.statusOn!;
+    p.deals.push({ title: 'Proposal', value: value(), marginPct: null, status: 'lost', expectedCloseOn: closedOn, closedOn, lostReason: p.statusReason, createdOn: maxDate(p.addedOn, addDays(closedOn, -r.int(10, 40))), createdBy: p.rep });
+  } else if (p.status === 'open' && (g.grade === 'A' || g.grade === 'B') && r.chance(0.35)) {
+    const expected = g.closeBy && g.closeBy > today ? g.closeBy : addDays(today, r.int(20, 150));
+    p.deals.push({ title: r.pick(['Proposal', 'Pilot project', 'Initial licences']), value: value(), marginPct: r.chance(0.6) ? r.int(15, 45) : null, status: 'open', expectedCloseOn: expected, closedOn: null, lostReason: null, createdOn: maxDate(p.addedOn, addDays(today, -r.int(0, 30))), createdBy: p.rep });
+  } else if (p.status === 'open' && g.grade === 'C' && r.chance(0.1)) {
+    const closedOn = maxDate(p.addedOn, addDays(today, -r.int(20, 120)));
+    p.deals.push({ title: 'First proposal', value: value(), marginPct: null, status: 'lost', expectedCloseOn: closedOn, closedOn, lostReason: r.pick(LOST_DEAL_REASONS), createdOn: maxDate(p.addedOn, addDays(closedOn, -r.int(10, 40))), createdBy: p.rep });
+  }
+}
+
+const maxDate = (a: string, b: string) => (a > b ? a : b);
+
 
 /** The stories for `count` prospects, in the proportions of their weights (largest remainder), shuffled. */
 function storyQuota(r: Rng, count: number): StoryKey[] {
@@ -641,7 +776,8 @@ const PACE: Record<Pace, { gap: [number, number]; stale: number }> = {
 function draft(r: Rng, x: DraftCtx): DemoProspect {
   const { today } = x;
   // A closed prospect's story ends on the day it was closed; an open one's today.
-  const closeAgo = x.story.closes ? r.int(3, 200) : 0;
+  // A customer's prospect story ends on the day its first deal was won.
+  const closeAgo = x.story.converts ? r.int(...BUYING[x.story.converts].converted) : x.story.closes ? r.int(3, 200) : 0;
   const end = addDays(today, -closeAgo);
   const sc: StoryCtx = { r, today, maxAge: x.maxAge - closeAgo, day: (ago) => addDays(end, -ago) };
   const plan = x.story.plan(sc);
@@ -755,6 +891,11 @@ function draft(r: Rng, x: DraftCtx): DemoProspect {
     status,
     statusReason,
     statusOn: status === 'open' ? null : end,
+    convertedOn: x.story.converts ? end : null,
+    tier: null,
+    daysPaidLate: null,
+    paymentOn: null,
+    deals: [],
     rep: x.rep,
     story: x.key,
     signals,

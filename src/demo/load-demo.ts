@@ -1,12 +1,17 @@
 import { count, inArray, or } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { accounts, gradeChanges, signals } from '../db/schema.ts';
+import { accounts, deals, gradeChanges, jobRuns, signals, tierChanges } from '../db/schema.ts';
+import { tierChangeRow, tierColumns, type TierCause } from '../customers/apply-tiering.ts';
+import { conversionChange } from '../customers/convert-prospect.ts';
+import { tierSummary } from '../customers/explain-tier.ts';
+import { QUARTERLY_ACTOR, quarterlyRetierJob } from '../customers/jobs.ts';
+import { scoreCustomer, type Tiering } from '../customers/tiering.ts';
 import { changeRow, gradeColumns, gradeOrFlagsChanged, type GradeCause } from '../grading/apply-grading.ts';
 import { makeGrader, type Grader, type Grading, type SignalFact, type SignalSummary } from '../grading/grading.ts';
 import type { Policy } from '../policy/policy.ts';
 import { currentPolicy } from '../policy/store.ts';
 import { nameKey } from '../prospects/validation.ts';
-import { dayNumber, fromDayNumber } from '../shared/dates.ts';
+import { addMonths, dayNumber, fromDayNumber, fromParts } from '../shared/dates.ts';
 import { generateDemo, type DemoProspect } from './generate.ts';
 
 // Loads the demo pipeline in one transaction, with the grade history the app would have
@@ -16,11 +21,17 @@ import { generateDemo, type DemoProspect } from './generate.ts';
 // only when the grade or the flags moved, as applyGrading and the daily re-grade do, so the
 // stored grade columns end exactly where applyGrading as of today (or as of the day a closed
 // prospect left the pipeline) would put them.
+//
+// A customer's grade history ends on the day its first deal was won, with the conversion; its
+// tier history follows from there as the app would have kept it: scored at conversion, re-scored
+// at each later won deal, when its payment record came in, and by the quarterly re-tier on the
+// first day of each quarter (which writes only what moved). The quarterly run of the current
+// quarter is recorded as done, so the re-tier page shows what moved since.
 
 export class DemoRefusedError extends Error {}
 
 export type DemoLoadOptions = { today: string; seed?: number; count?: number; force?: boolean };
-export type DemoLoadResult = { prospects: number; signals: number; gradeChanges: number; skipped: number };
+export type DemoLoadResult = { prospects: number; customers: number; signals: number; gradeChanges: number; deals: number; tierChanges: number; skipped: number };
 
 const CHUNK = 1000;
 /** The actor the daily re-grade records (regradeOpenProspects' default). */
@@ -29,11 +40,13 @@ const DAILY_ACTOR = 'daily re-grade';
 /** The time of day each kind of event is stamped with (UTC): the daily job runs overnight, reps log at midday. */
 const at = (date: string, hour: number, minute = 0) => new Date(`${date}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00Z`);
 
-type ChangeRow = ReturnType<typeof changeRow> & { at: Date };
+type ChangeRow = typeof gradeChanges.$inferInsert & { at: Date };
+type TierRow = Omit<ReturnType<typeof tierChangeRow>, 'accountId'> & { at: Date };
 type AccountInsert = typeof accounts.$inferInsert;
 type SignalInsert = Omit<typeof signals.$inferInsert, 'accountId'>;
+type DealInsert = Omit<typeof deals.$inferInsert, 'accountId'>;
 
-type Replayed = { account: AccountInsert; signals: SignalInsert[]; changes: Omit<ChangeRow, 'accountId'>[] };
+type Replayed = { account: AccountInsert; signals: SignalInsert[]; changes: Omit<ChangeRow, 'accountId'>[]; deals: DealInsert[]; tierChanges: TierRow[] };
 
 /**
  * Refuses (DemoRefusedError) when any account exists, unless `force`: then the demo prospects
@@ -77,9 +90,30 @@ export async function loadDemo(db: Db, opts: DemoLoadOptions): Promise<DemoLoadR
     const idOf = (r: Replayed) => ids.get(r.account.domain!)!;
     const signalRows = replayed.flatMap((r) => r.signals.map((s) => ({ ...s, accountId: idOf(r) })));
     const changeRows = replayed.flatMap((r) => r.changes.map((c) => ({ ...c, accountId: idOf(r) })));
+    const dealRows = replayed.flatMap((r) => r.deals.map((d) => ({ ...d, accountId: idOf(r) })));
+    const tierRows = replayed.flatMap((r) => r.tierChanges.map((c) => ({ ...c, accountId: idOf(r) })));
     for (let i = 0; i < signalRows.length; i += CHUNK) await tx.insert(signals).values(signalRows.slice(i, i + CHUNK));
     for (let i = 0; i < changeRows.length; i += CHUNK) await tx.insert(gradeChanges).values(changeRows.slice(i, i + CHUNK));
-    return { prospects: replayed.length, signals: signalRows.length, gradeChanges: changeRows.length, skipped: prospects.length - todo.length };
+    for (let i = 0; i < dealRows.length; i += CHUNK) await tx.insert(deals).values(dealRows.slice(i, i + CHUNK));
+    for (let i = 0; i < tierRows.length; i += CHUNK) await tx.insert(tierChanges).values(tierRows.slice(i, i + CHUNK));
+    const customers = replayed.filter((r) => r.account.kind === 'customer').length;
+    if (n === 0 && customers > 0) {
+      // This quarter's re-tier ran on its first day (replayed above): claim it, as the job would have.
+      const start = quarterStart(opts.today);
+      await tx
+        .insert(jobRuns)
+        .values({ job: quarterlyRetierJob.name, runKey: quarterlyRetierJob.runKey(opts.today), status: 'done', stats: { demo: true, asOf: start }, startedAt: at(start, 3), finishedAt: at(start, 3, 1) })
+        .onConflictDoNothing();
+    }
+    return {
+      prospects: replayed.length,
+      customers,
+      signals: signalRows.length,
+      gradeChanges: changeRows.length,
+      deals: dealRows.length,
+      tierChanges: tierRows.length,
+      skipped: prospects.length - todo.length,
+    };
   });
 }
 
@@ -111,7 +145,7 @@ type ReplayCtx = {
 
 function replay(p: DemoProspect, { policy, policyVersion, today, graderFor, dayOf }: ReplayCtx): Replayed {
   const facts = { employees: p.employees, revenue: p.revenue, growthPct: p.growthPct, need: p.need, addedOn: p.addedOn };
-  const end = p.statusOn ?? today;
+  const end = p.statusOn ?? p.convertedOn ?? today;
   const changes: Omit<ChangeRow, 'accountId'>[] = [];
   const signalRows: SignalInsert[] = [];
   const logged: SignalFact[] = [];
@@ -150,9 +184,11 @@ function replay(p: DemoProspect, { policy, policyVersion, today, graderFor, dayO
   if (i !== p.signals.length || !g) throw new Error(`Demo prospect ${p.name}: signals must fall between ${p.addedOn} and ${end}, in date order.`);
 
   const created = at(p.addedOn, 9);
+  const customer = p.convertedOn ? replayCustomer(p, g, { policy, policyVersion, today }) : null;
+  if (customer) changes.push(customer.conversion);
   return {
     account: {
-      kind: 'prospect',
+      kind: customer ? 'customer' : 'prospect',
       name: p.name,
       nameKey: nameKey(p.name),
       domain: p.domain,
@@ -174,8 +210,72 @@ function replay(p: DemoProspect, { policy, policyVersion, today, graderFor, dayO
       latestTimingExpected: summary.latestTiming?.expectedDate ?? null,
       lastSignalOn: summary.lastSignalOn,
       priorSlips: summary.priorSlips,
+      ...(customer?.columns ?? {}),
     },
     signals: signalRows,
     changes,
+    deals: p.deals.map(({ createdOn, ...d }) => ({
+      ...d,
+      version: d.status === 'open' ? 1 : 2,
+      createdAt: at(createdOn, 11),
+      updatedAt: at(d.closedOn ?? createdOn, d.closedOn ? 15 : 11),
+    })),
+    tierChanges: customer?.tierChanges ?? [],
+  };
+}
+
+/** The first day of the quarter `day` falls in. */
+function quarterStart(day: string): string {
+  const m = Number(day.slice(5, 7));
+  return fromParts(Number(day.slice(0, 4)), Math.floor((m - 1) / 3) * 3 + 1, 1);
+}
+
+type TierEvent = { day: string; at: Date; cause: TierCause; actor: string };
+
+/** A customer's conversion and tier history, from its first won deal to today. */
+function replayCustomer(p: DemoProspect, closed: Grading, { policy, policyVersion, today }: Pick<ReplayCtx, 'policy' | 'policyVersion' | 'today'>) {
+  const convertedOn = p.convertedOn!;
+  const first = p.deals.find((d) => d.status === 'won' && d.closedOn === convertedOn)!;
+  const { accountId: _, ...conversionRow } = conversionChange(
+    { id: 0, grade: closed.grade, fit: closed.fit.score, flags: closed.flags, policyVersion },
+    { title: first.title, closedOn: convertedOn },
+    null,
+    { actor: p.rep, asOf: convertedOn, policyVersion },
+  );
+  const conversion = { ...conversionRow, at: at(convertedOn, 16) };
+
+  const events: TierEvent[] = [{ day: convertedOn, at: conversion.at, cause: 'converted', actor: p.rep }];
+  for (const d of p.deals) if (d.status === 'won' && d.closedOn! > convertedOn) events.push({ day: d.closedOn!, at: at(d.closedOn!, 15), cause: 'deal', actor: p.rep });
+  if (p.paymentOn) events.push({ day: p.paymentOn, at: at(p.paymentOn, 14), cause: 'payment', actor: p.rep });
+  for (let q = addMonths(quarterStart(convertedOn), 3); q <= today; q = addMonths(q, 3)) events.push({ day: q, at: at(q, 3), cause: 'quarterly', actor: QUARTERLY_ACTOR });
+  events.sort((a, b) => a.at.getTime() - b.at.getTime());
+
+  let daysPaidLate: number | null = null;
+  let last: { t: Tiering; reason: string; at: Date } | null = null;
+  const tierRows: TierRow[] = [];
+  for (const e of events) {
+    if (e.cause === 'payment') daysPaidLate = p.daysPaidLate;
+    const t = scoreCustomer({ daysPaidLate, priorFit: closed.fit.score }, p.deals, policy.tiering, e.day);
+    const reason = tierSummary(t, policy.tiering);
+    // The quarterly run writes only customers whose tier, score or reason moved; the others always write.
+    if (e.cause === 'quarterly' && last && last.t.tier === t.tier && last.t.score === t.score && last.reason === reason) continue;
+    const from = last?.t.tier ?? null;
+    if (from !== t.tier || e.cause === 'converted') {
+      const { accountId: _a, ...row } = tierChangeRow(0, from, t, { policy, policyVersion, asOf: e.day, cause: e.cause, actor: e.actor }, e.cause === 'converted' ? conversionRow.reasons : []);
+      tierRows.push({ ...row, at: e.at });
+    }
+    last = { t, reason, at: e.at };
+  }
+  return {
+    conversion,
+    tierChanges: tierRows,
+    columns: {
+      closedGrade: closed.grade,
+      convertedOn,
+      daysPaidLate: p.daysPaidLate,
+      ...tierColumns(last!.t, policy, policyVersion),
+      version: p.paymentOn ? 3 : 2,
+      updatedAt: p.paymentOn ? at(p.paymentOn, 14) : conversion.at,
+    },
   };
 }

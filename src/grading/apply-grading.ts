@@ -5,7 +5,7 @@ import type { Policy } from '../policy/policy.ts';
 import { makeGrader, type Grading, type SignalSummary } from './grading.ts';
 import { summaryLine, explain } from './explain.ts';
 
-export type GradeCause = 'created' | 'signal' | 'edit' | 'status' | 'policy' | 'daily' | 'import';
+export type GradeCause = 'created' | 'signal' | 'edit' | 'status' | 'policy' | 'daily' | 'import' | 'converted' | 'conversion_reversed';
 
 export type GradingContext = {
   policy: Policy;

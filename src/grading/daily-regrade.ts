@@ -2,6 +2,7 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { accounts, gradeChanges } from '../db/schema.ts';
 import { currentPolicy } from '../policy/store.ts';
+import { writeAudit } from '../audit/audit-log.ts';
 import { changeRow, factsOf, gradeOrFlagsChanged, summaryOf, type GradeCause } from './apply-grading.ts';
 import { summaryLine } from './explain.ts';
 import { makeGrader } from './grading.ts';
@@ -94,5 +95,7 @@ export async function regradeOpenProspects(db: Db, opts: { asOf: string; cause?:
     updated += batch.updated;
     changed += batch.changed;
   }
+  // One audit row per run that wrote something (each grade change is in grade_changes, with its actor).
+  if (updated) await writeAudit(db, { actor: ctx.actor, entity: 'account', entityId: null, accountId: null, action: `regrade_${ctx.cause}`, after: { asOf: opts.asOf, policyVersion: version, scanned, updated, changed } });
   return { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, ms: Math.round(performance.now() - started) };
 }

@@ -4,12 +4,40 @@ import { accounts, signals, type AccountRow, type SignalRow } from '../db/schema
 import { applyGrading, type GradeCause } from '../grading/apply-grading.ts';
 import type { Grading } from '../grading/grading.ts';
 import { currentPolicy } from '../policy/store.ts';
+import { initialOwnerId } from '../access/rules.ts';
+import { writeAudit } from '../audit/audit-log.ts';
+import type { Actor } from '../users/model.ts';
 import { nameKey, type NewProspect, type SignalInput } from './validation.ts';
 
-// Each action is one transaction: the change and the grade it causes are written together.
+// Each action is one transaction: the change, the grade it causes and its audit row are written together.
 
-export type Actor = { name: string };
+export type { Actor };
 export type ActionContext = { today: string; actor: Actor };
+
+/** A prospect as its audit rows keep it: the fields people edit and the grade they lead to. */
+export function prospectAudit(a: AccountRow) {
+  return {
+    name: a.name,
+    domain: a.domain,
+    industry: a.industry,
+    employees: a.employees,
+    revenue: a.revenue,
+    growthPct: a.growthPct,
+    need: a.need,
+    situation: a.situation,
+    addedOn: a.addedOn,
+    status: a.status,
+    statusReason: a.statusReason,
+    ownerId: a.ownerId,
+    grade: a.grade,
+    fit: a.fit,
+    flags: a.flags,
+    version: a.version,
+  };
+}
+
+const audit = (tx: Db, ctx: ActionContext, e: { entity: 'account' | 'signal'; entityId: number; accountId: number; action: string; before?: unknown; after?: unknown }) =>
+  writeAudit(tx, { actor: ctx.actor.name, actorId: ctx.actor.id ?? null, ...e });
 
 export type Failure =
   | { ok: false; reason: 'not_found' }
@@ -45,9 +73,10 @@ export async function createProspect(db: Db, input: NewProspect, ctx: ActionCont
     if (other) return duplicate(other);
     const [row] = await tx
       .insert(accounts)
-      .values({ ...input, nameKey: nameKey(input.name), addedOn: input.addedOn ?? ctx.today })
+      .values({ ...input, nameKey: nameKey(input.name), addedOn: input.addedOn ?? ctx.today, ownerId: initialOwnerId(ctx.actor) })
       .returning({ id: accounts.id });
     const r = await regrade(tx, row!.id, ctx, 'created');
+    await audit(tx, ctx, { entity: 'account', entityId: r.account.id, accountId: r.account.id, action: 'created', after: prospectAudit(r.account) });
     return { ok: true as const, account: r.account, grading: r.grading };
   });
 }
@@ -72,6 +101,7 @@ export async function updateProspect(db: Db, id: number, version: number, input:
       })
       .where(eq(accounts.id, id));
     const r = await regrade(tx, id, ctx, 'edit');
+    await audit(tx, ctx, { entity: 'account', entityId: id, accountId: id, action: 'edited', before: prospectAudit(current), after: prospectAudit(r.account) });
     return { ok: true as const, account: r.account, grading: r.grading };
   });
 }
@@ -79,13 +109,15 @@ export async function updateProspect(db: Db, id: number, version: number, input:
 export async function logSignal(db: Db, id: number, input: SignalInput, ctx: ActionContext): Promise<(Graded & { signal: SignalRow }) | Failure> {
   return db.transaction(async (tx) => {
     // Lock the account first so concurrent signals on one prospect grade one after the other.
-    const [current] = await tx.select({ id: accounts.id, kind: accounts.kind }).from(accounts).where(eq(accounts.id, id)).for('update');
+    const [current] = await tx.select({ id: accounts.id, kind: accounts.kind, grade: accounts.grade }).from(accounts).where(eq(accounts.id, id)).for('update');
     if (!current || current.kind !== 'prospect') return { ok: false as const, reason: 'not_found' as const };
     const [signal] = await tx
       .insert(signals)
       .values({ accountId: id, ...input, loggedBy: ctx.actor.name })
       .returning();
     const r = await regrade(tx, id, ctx, 'signal');
+    const { id: signalId, accountId: _, loggedAt: __, ...fields } = signal!;
+    await audit(tx, ctx, { entity: 'signal', entityId: signalId, accountId: id, action: 'logged', after: { ...fields, gradeBefore: current.grade, gradeAfter: r.account.grade } });
     return { ok: true as const, account: r.account, grading: r.grading, signal: signal! };
   });
 }
@@ -107,6 +139,8 @@ export async function changeStatus(db: Db, id: number, change: StatusChange, ctx
       .set({ status: change.status, statusReason: change.reason, version: sql`${accounts.version} + 1`, updatedAt: sql`now()` })
       .where(eq(accounts.id, id));
     const r = await regrade(tx, id, ctx, 'status');
+    const action = change.status === 'open' ? 'reopened' : change.status;
+    await audit(tx, ctx, { entity: 'account', entityId: id, accountId: id, action, before: prospectAudit(current), after: prospectAudit(r.account) });
     return { ok: true as const, account: r.account, grading: r.grading };
   });
 }

@@ -18,15 +18,19 @@ import { changeStatus, createProspect, logSignal, updateProspect, type Failure }
 import { getProspect, gradeHistoryOf, listProspects, listQuerySchema, signalsOf } from './queries.ts';
 import { newProspectSchema, prospectEditSchema, signalSchema, statusChangeSchema } from './validation.ts';
 import { prospectsCsv } from './export.ts';
+import { accountKind, dealsOf } from '../customers/queries.ts';
+import { dealNotice } from '../customers/deal-notices.ts';
+import { ownerInfo } from '../accounts/ownership.ts';
+import { accountTrail } from '../audit/queries.ts';
 
 /** Everything a prospect's page shows, graded live as of today so the explanation is always current. */
 export async function loadProspectView(db: Db, id: number, today: string): Promise<ProspectView | null> {
   const account = await getProspect(db, id);
   if (!account) return null;
-  const [signals, history, { policy }] = await Promise.all([signalsOf(db, id), gradeHistoryOf(db, id), currentPolicy(db)]);
+  const [signals, history, deals, { policy }, owner, audit] = await Promise.all([signalsOf(db, id), gradeHistoryOf(db, id), dealsOf(db, id), currentPolicy(db), ownerInfo(db, account.ownerId), accountTrail(db, id)]);
   const inLoggedOrder = [...signals].sort((a, b) => a.loggedAt.getTime() - b.loggedAt.getTime() || a.id - b.id);
   const grading = makeGrader(policy.grading, today).grade(factsOf(account), inLoggedOrder);
-  return { account, grading, reasons: explain(grading, policy.grading), summary: summaryLine(grading, policy.grading), signals, history, today };
+  return { account, grading, reasons: explain(grading, policy.grading), summary: summaryLine(grading, policy.grading), signals, history, today, deals, owner, audit };
 }
 
 const notFoundPage = (c: Context) =>
@@ -90,8 +94,8 @@ export function prospectPages() {
     const id = parseId(c.req.param('id'));
     const today = c.var.deps.clock.today();
     const view = id && (await loadProspectView(c.var.deps.db, id, today));
-    if (!view) return notFoundPage(c);
-    const notice = c.req.query('added') ? 'Prospect added and graded.' : c.req.query('logged') ? 'Signal logged; the grade is up to date.' : c.req.query('saved') ? 'Changes saved.' : undefined;
+    if (!view) return id && (await accountKind(c.var.deps.db, id)) === 'customer' ? c.redirect(`/customers/${id}`, 303) : notFoundPage(c);
+    const notice = dealNotice(c.req.query('deal'), view.account) ?? (c.req.query('added') ? 'Prospect added and graded.' : c.req.query('logged') ? 'Signal logged; the grade is up to date.' : c.req.query('saved') ? 'Changes saved.' : undefined);
     return c.html(<ProspectPage {...view} signalForm={emptyForm({ date: today })} notice={notice} />);
   });
 

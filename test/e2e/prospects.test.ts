@@ -30,6 +30,8 @@ beforeEach(() => resetDatabase(database));
 async function newPage(opts: { javaScriptEnabled?: boolean; width?: number; axe?: boolean } = {}): Promise<Page> {
   // bypassCSP only to let a test inject axe-core; every other page runs under the app's real CSP.
   const context = await browser.newContext({ javaScriptEnabled: opts.javaScriptEnabled ?? true, viewport: { width: opts.width ?? 1280, height: 900 }, bypassCSP: opts.axe ?? false });
+  // Signed in as a manager by a session made in the database (test/e2e/sign-in.test.ts signs in through the form).
+  await context.addCookies([await server.sessionCookie()]);
   return context.newPage();
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { explainTier, tierSummary } from '../../src/customers/explain-tier.ts';
-import { scoreCustomer, TIER_FACTORS, type CustomerFacts, type DealFact, type TierFactor, type Tiering } from '../../src/customers/tiering.ts';
+import { dealTotals, scoreCustomer, scoreTotals, TIER_FACTORS, type CustomerFacts, type DealFact, type TierFactor, type Tiering } from '../../src/customers/tiering.ts';
 import { defaultPolicy, type TieringPolicy } from '../../src/policy/policy.ts';
 
 // DOMAIN.md §2: a customer's value score (0–100) from five banded, weighted factors, and its tier.
@@ -526,6 +526,15 @@ describe('tiering properties', () => {
         expect(after.lifetimeSales).toBeGreaterThanOrEqual(before.lifetimeSales);
         expect(points(after, 'lifetimeSales')!).toBeGreaterThanOrEqual(points(before, 'lifetimeSales')!);
         expect(after.wonDeals).toBe(before.wonDeals + 1);
+      }),
+      RUNS,
+    );
+  });
+
+  it('scoring the deal totals is scoring the deals (the batch re-tier sums deals in SQL)', () => {
+    fc.assert(
+      fc.property(customerArb, dealsArb, asOfArb, anyPolicyArb, (c, deals, asOf, p) => {
+        expect(scoreTotals(c, dealTotals(deals, p, asOf), p, asOf)).toStrictEqual(scoreCustomer(c, deals, p, asOf));
       }),
       RUNS,
     );

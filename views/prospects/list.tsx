@@ -4,6 +4,7 @@ import type { ListQuery, ListResult } from '../../src/prospects/queries.ts';
 import { daysBetween } from '../../src/shared/dates.ts';
 import { Flags, GradeBadge } from '../components.tsx';
 import { Layout } from '../layout.tsx';
+import { viewerIs } from '../viewer.ts';
 
 /** The list's URL for a query with some parts changed (links work without JavaScript). */
 export function listHref(q: ListQuery, change: Partial<ListQuery> = {}, base = '/prospects'): string {
@@ -36,13 +37,15 @@ export function ProspectListPage(props: { q: ListQuery; result: ListResult; toda
       {props.empty ? (
         <div class="alert info row spread">
           <span>
-            No prospects yet. <a href="/prospects/new">Add the first one</a>, or load a few hundred demo prospects with a year of signals.
+            No prospects yet. <a href="/prospects/new">Add the first one</a>, or {viewerIs('admin') ? 'load' : 'ask an admin to load'} a few hundred demo prospects with a year of signals.
           </span>
-          <form method="post" action="/demo">
-            <button class="btn" type="submit">
-              Load demo data
-            </button>
-          </form>
+          {viewerIs('admin') ? (
+            <form method="post" action="/demo">
+              <button class="btn" type="submit">
+                Load demo data
+              </button>
+            </form>
+          ) : null}
         </div>
       ) : null}
       <Filters q={props.q} />

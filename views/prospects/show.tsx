@@ -1,10 +1,15 @@
-import type { AccountRow, GradeChangeRow, SignalRow } from '../../src/db/schema.ts';
+import type { AccountRow, AuditRow, DealRow, GradeChangeRow, SignalRow } from '../../src/db/schema.ts';
+import type { OwnerInfo } from '../../src/accounts/ownership.ts';
 import { SIGNAL_HINTS, SIGNAL_LABELS, formatMoney, formatNumber } from '../../src/grading/explain.ts';
 import type { Grading } from '../../src/grading/grading.ts';
 import { TIMING_SIGNALS, TOUCH_SIGNALS, type SignalType } from '../../src/policy/policy.ts';
 import { daysBetween } from '../../src/shared/dates.ts';
-import { Card, Field, Flags, FormErrors, GradeBadge, type FormState } from '../components.tsx';
+import { Card, Field, Flags, FormErrors, GradeBadge, emptyForm, type FormState } from '../components.tsx';
+import { DealsPanel, type DealProblem } from '../customers/deals.tsx';
 import { Layout } from '../layout.tsx';
+import { OwnerCard } from '../accounts/owner.tsx';
+import { AccountTrail } from '../audit/trail.tsx';
+import { viewerIs } from '../viewer.ts';
 
 export type ProspectView = {
   account: AccountRow;
@@ -14,11 +19,18 @@ export type ProspectView = {
   signals: SignalRow[];
   history: GradeChangeRow[];
   today: string;
+  /** The account's deals (the first won one converts it); the page shows a Deals card when given. */
+  deals?: DealRow[];
+  /** Who owns it, and who could (the Owner card); its audit trail (the Activity card). */
+  owner?: OwnerInfo;
+  audit?: AuditRow[];
 };
 
 export type StatusError = { action: 'disqualification' | 'loss'; message: string };
 
-export function ProspectPage(props: ProspectView & { signalForm: FormState; notice?: string; problem?: string; statusError?: StatusError }) {
+export function ProspectPage(
+  props: ProspectView & { signalForm: FormState; notice?: string; problem?: string; statusError?: StatusError; dealForm?: FormState; dealProblem?: DealProblem },
+) {
   const a = props.account;
   return (
     <Layout title={a.name} nav="prospects">
@@ -48,13 +60,20 @@ export function ProspectPage(props: ProspectView & { signalForm: FormState; noti
           <SignalsPanel {...props} />
         </div>
         <div>
+          {props.deals ? <DealsPanel account={a} deals={props.deals} dealForm={props.dealForm ?? emptyForm({ status: 'open' })} today={props.today} dealProblem={props.dealProblem} /> : null}
           <Card title="Firmographics" id="facts">
             <Facts account={a} />
           </Card>
+          {props.owner ? <OwnerCard accountId={a.id} ownerId={a.ownerId} info={props.owner} /> : null}
           <StatusCard account={a} error={props.statusError} />
           <Card title="Grade history" id="history">
             <History history={props.history} />
           </Card>
+          {props.audit ? (
+            <Card title="Activity" id="activity">
+              <AccountTrail audit={props.audit} accountId={a.id} fullLink={viewerIs('manager')} />
+            </Card>
+          ) : null}
         </div>
       </div>
     </Layout>
@@ -260,6 +279,8 @@ const CAUSES: Record<string, string> = {
   policy: 'policy changed',
   daily: 'daily re-grade',
   import: 'import',
+  converted: 'converted',
+  conversion_reversed: 'conversion reversed',
 };
 
 function History(props: { history: GradeChangeRow[] }) {
