@@ -15,8 +15,9 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { Sql } from 'postgres';
 import type { Db } from '../src/db/client.ts';
 import * as schema from '../src/db/schema.ts';
-import { listProspects, listQuerySchema } from '../src/prospects/queries.ts';
+import { cursorOf, listProspects, listQuerySchema, PAGE_SIZE } from '../src/prospects/queries.ts';
 import { loadProspectView } from '../src/prospects/routes.tsx';
+import { listHref } from '../views/prospects/list.tsx';
 import { BENCH_AS_OF } from './config.ts';
 
 export type Stmt = { text: string; params: unknown[] };
@@ -24,14 +25,68 @@ export type Stmt = { text: string; params: unknown[] };
 /** The list cases every page benchmark runs, and the prospect page (`:id` drawn per request). */
 export type PageCase = { name: string; label: string; path: string; prospect?: true };
 
-export function pageCases(deepPage: number): PageCase[] {
+/**
+ * The deep pages, 70 % of the way down: page `all` of the default order over all open prospects
+ * and page `gradeB` of grade B, each once by OFFSET (as the page number alone, or the Prev link,
+ * opens it) and once as its Next link opens it, with `after=` the cursor (cursorOf) of the row
+ * just before it. `firstId`/`firstIdB`: the first row each page must show (checked against the
+ * statements both servers run, by checkDeepPages).
+ */
+export type DeepPages = { all: number; cursor: string; firstId: number; gradeB: number; cursorB: string; firstIdB: number };
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+export function pageCases(d: DeepPages): PageCase[] {
   return [
     { name: 'list', label: 'List, open prospects, page 1', path: '/prospects' },
     { name: 'list-grade', label: 'List, grade B, page 1', path: '/prospects?grade=B' },
-    { name: 'list-grade-deep', label: `List, grade B, page ${deepPage.toLocaleString('en-US')}`, path: `/prospects?grade=B&page=${deepPage}` },
+    { name: 'list-grade-deep', label: `List, grade B, page ${n(d.gradeB)} by offset`, path: `/prospects?grade=B&page=${d.gradeB}` },
+    // The Next links' own URLs (listHref, as the list page writes them).
+    { name: 'list-grade-deep-cursor', label: `List, grade B, page ${n(d.gradeB)} by cursor`, path: listHref(listQuerySchema.parse({ grade: 'B', page: String(d.gradeB), after: d.cursorB })) },
+    { name: 'list-deep-offset', label: `List, default order, page ${n(d.all)} by offset`, path: `/prospects?page=${d.all}` },
+    { name: 'list-deep-cursor', label: `List, default order, page ${n(d.all)} by cursor`, path: listHref(listQuerySchema.parse({ page: String(d.all), after: d.cursor })) },
     { name: 'list-flag', label: 'List, flag slipped, grades A+C, page 1', path: '/prospects?flag=slipped&grade=A&grade=C' },
     { name: 'prospect', label: 'Prospect page (random open prospect)', path: '/prospects/:id', prospect: true },
   ];
+}
+
+/** Finds the deep pages on a database (`run`: SQL text to rows), in the app's default order. */
+export async function deepPages(run: (q: string) => Promise<Record<string, unknown>[]>): Promise<DeepPages> {
+  const open = `kind = 'prospect' and status = 'open'`;
+  const [c] = (await run(`select count(*)::int as open, count(*) filter (where grade = 'B')::int as b from accounts where ${open}`)) as { open: number; b: number }[];
+  const gradeB = Math.max(2, Math.floor((c!.b / PAGE_SIZE) * 0.7));
+  const all = Math.max(2, Math.floor((c!.open / PAGE_SIZE) * 0.7));
+  // The row just before the page (offset N-1) and the page's first row (offset N), in the default order.
+  const around = async (where: string, page: number) => {
+    const rows = (await run(`
+      select grade, fit, id from accounts where ${where}
+      order by coalesce(grade, 'E'), -coalesce(fit, -1), id offset ${(page - 1) * PAGE_SIZE - 1} limit 2`)) as { grade: string | null; fit: number | null; id: number }[];
+    if (rows.length < 2) throw new Error('deepPages: too few open prospects');
+    const before = rows[0]!;
+    return { cursor: cursorOf({ grade: before.grade, fit: before.fit === null ? null : Number(before.fit), id: Number(before.id) }), firstId: Number(rows[1]!.id) };
+  };
+  const a = await around(open, all);
+  const b = await around(`${open} and grade = 'B'`, gradeB);
+  return { all, cursor: a.cursor, firstId: a.firstId, gradeB, cursorB: b.cursor, firstIdB: b.firstId };
+}
+
+/**
+ * Runs the captured statements of both deep pages of the default order and checks that each
+ * starts at `firstId`: the cursor page is the offset page, and the bare servers (which run these
+ * statements) serve the page the app serves.
+ */
+export async function checkDeepPages(run: (s: Stmt) => Promise<unknown[]>, captured: Captured, d: DeepPages): Promise<void> {
+  for (const [name, firstId, cursor] of [
+    ['list-deep-offset', d.firstId, d.cursor],
+    ['list-deep-cursor', d.firstId, d.cursor],
+    ['list-grade-deep', d.firstIdB, d.cursorB],
+    ['list-grade-deep-cursor', d.firstIdB, d.cursorB],
+  ] as const) {
+    const results = (await Promise.all(statementsFor(captured, name).map(run))) as Record<string, unknown>[][];
+    const rows = results.find((r) => r.length && 'name' in r[0]!);
+    const first = rows?.[0]?.id;
+    if (Number(first) !== firstId) throw new Error(`${name}: the page starts at account ${String(first)}, expected ${firstId} (cursor ${cursor})`);
+  }
 }
 
 /** The statements of each case; in the prospect case a parameter equal to the captured id is ID_PARAM. */

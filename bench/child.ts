@@ -27,7 +27,13 @@ export async function startServer(script: string, env: Record<string, string>, t
   const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(ROOT, 'bench', 'servers', script)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
+  // The servers' own error log, less the requests whose statements the bench cancelled at the end
+  // of a run (bench/pgstat.ts quiesce(): no client was waiting for them any more).
+  child.stderr!.on('data', (d: Buffer) => {
+    const text = d.toString();
+    if (!text.includes('canceling statement due to user request')) process.stderr.write(text);
   });
   children.add(child);
   const exited = new Promise<void>((res) => child.once('exit', () => res()));

@@ -9,16 +9,18 @@ import postgres from 'postgres';
 import { startServer, type ServerChild } from './child.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { capturePostgres, inlined, pageCases, statementsFor, type Captured, type PageCase } from './bare-queries.ts';
+import { capturePostgres, checkDeepPages, deepPages, inlined, pageCases, statementsFor, type Captured, type DeepPages, type PageCase, type Stmt } from './bare-queries.ts';
 import { prng } from './datagen.ts';
 import { OUT, type Scale } from './config.ts';
-import { resetStatements, shortSql, topStatements, type StatementStat } from './pgstat.ts';
+import { openPostgres } from '../src/db/client.ts';
+import { benchCookie } from './session.ts';
+import { quiesce, resetStatements, shortSql, topStatements, type StatementStat } from './pgstat.ts';
 import { fmt, fmtInt, fmtMiB, fmtMs, goal, log, percentile, table } from './stats.ts';
 
-export type LoadResult = { p50: number; p90: number; p99: number; max: number; rps: number; requests: number; non2xx: number; errors: number; seconds: number };
+export type LoadResult = { p50: number; p90: number; p99: number; max: number; rps: number; requests: number; non2xx: number; errors: number; seconds: number; cancelled?: number };
 
 /** A bounded autocannon run against 127.0.0.1:port; latencies are kept raw for exact percentiles. */
-export async function hammer(port: number, path: string | (() => string), seconds: number, connections: number): Promise<LoadResult> {
+export async function hammer(port: number, path: string | (() => string), seconds: number, connections: number, cookie?: string): Promise<LoadResult> {
   const samples: number[] = [];
   const pathOf = typeof path === 'string' ? () => path : path;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -28,6 +30,7 @@ export async function hammer(port: number, path: string | (() => string), second
         connections,
         duration: seconds,
         timeout: 30,
+        ...(cookie ? { headers: { cookie } } : {}),
         requests: [{ method: 'GET', path: pathOf(), setupRequest: (req) => ({ ...req, path: pathOf() }) }],
       },
       (err, res) => (err ? reject(err) : resolve(res)),
@@ -54,19 +57,24 @@ export type CaseResult = { case: PageCase; app: LoadResult; bare: LoadResult; ap
 export type PagesPgResult = {
   connections: number;
   seconds: number;
-  deepPage: number;
+  deep: DeepPages;
   cases: CaseResult[];
   appMemory: NodeJS.MemoryUsage;
   bareMemory: NodeJS.MemoryUsage;
   poolMax: number;
   captured: Captured;
+  /** Whether the app required sign-in, so every request carried the benchmark user's session cookie. */
+  signedIn: boolean;
 };
 
 /** The app's statements for each case, captured on this database (see bench/bare-queries.ts). */
-export async function capturePg(url: string, deepPage: number, templateId: number): Promise<Captured> {
+export async function capturePg(url: string, deep: DeepPages, templateId: number): Promise<Captured> {
   const sql = postgres(url, { max: 2, onnotice: () => {} });
   try {
-    return await capturePostgres(sql, pageCases(deepPage), templateId);
+    const captured = await capturePostgres(sql, pageCases(deep), templateId);
+    // As the bare server sends them (unnamed statements).
+    await checkDeepPages((s: Stmt) => sql.unsafe(s.text, s.params as never[], { prepare: false }) as unknown as Promise<unknown[]>, captured, deep);
+    return captured;
   } finally {
     await sql.end();
   }
@@ -89,53 +97,74 @@ export async function samplePgIds(url: string, n: number): Promise<number[]> {
   }
 }
 
-export async function deepPageFor(url: string): Promise<number> {
+/** The benchmark user's session cookie in this database (undefined: the app has no sign-in). */
+export async function pgCookie(url: string): Promise<string | undefined> {
+  const database = await openPostgres(url, { max: 1 });
+  try {
+    return await benchCookie(database.db);
+  } finally {
+    await database.close();
+  }
+}
+
+export async function deepPagesPg(url: string): Promise<DeepPages> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    const [{ n }] = (await sql`select count(*)::int as n from accounts where kind = 'prospect' and status = 'open' and grade = 'B'`) as unknown as [{ n: number }];
-    return Math.max(2, Math.floor((n / 50) * 0.7));
+    return await deepPages((q) => sql.unsafe(q) as unknown as Promise<Record<string, unknown>[]>);
   } finally {
     await sql.end();
   }
 }
 
-export async function runPagesPg(url: string, scale: Scale, deepPage: number, ids: number[], poolMax = 10): Promise<PagesPgResult> {
-  const captured = await capturePg(url, deepPage, Math.max(...ids));
+export async function runPagesPg(url: string, scale: Scale, deep: DeepPages, ids: number[], poolMax = 10): Promise<PagesPgResult> {
+  const captured = await capturePg(url, deep, Math.max(...ids));
   const file = join(OUT, 'bare-statements.json');
-  writeFileSync(file, JSON.stringify({ captured, cases: pageCases(deepPage) }));
+  writeFileSync(file, JSON.stringify({ captured, cases: pageCases(deep) }));
   const env = { DATABASE_URL: url, DB_POOL_MAX: String(poolMax), BARE_STATEMENTS: file };
+  const cookie = await pgCookie(url);
   let app: ServerChild | undefined, bare: ServerChild | undefined;
   try {
     [app, bare] = await Promise.all([startServer('app-server.ts', env), startServer('bare-server.ts', env)]);
+    // Every case must answer 200 on both servers before anything is measured (a page that now
+    // redirects, e.g. to a sign-in, would otherwise be timed as a very fast page).
+    for (const c of pageCases(deep)) {
+      const path = c.prospect ? `/prospects/${ids[0]}` : c.path;
+      for (const [who, server] of [['app', app], ['bare', bare]] as const) {
+        const res = await fetch(`http://127.0.0.1:${server.port}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+        const body = await res.text();
+        if (res.status !== 200) throw new Error(`${who} server: GET ${path} answered ${res.status}${res.headers.get('location') ? ` (to ${res.headers.get('location')})` : ''}, not 200: ${body.slice(0, 300)}`);
+      }
+    }
     const cases: CaseResult[] = [];
-    for (const c of pageCases(deepPage)) {
+    for (const c of pageCases(deep)) {
       const pathFor = (seed: number) => (c.prospect ? ((pick) => () => `/prospects/${pick()}`)(idPicker(ids, seed)) : c.path);
       let appStatements: StatementStat[] = [];
       const one = async (who: 'app' | 'bare', server: ServerChild) => {
-        await hammer(server.port, pathFor(1), scale.httpWarmupSeconds, scale.connections);
+        await hammer(server.port, pathFor(1), scale.httpWarmupSeconds, scale.connections, cookie);
         if (who === 'app') await resetStatements(url);
-        const r = await hammer(server.port, pathFor(2), scale.httpSeconds, scale.connections);
+        const r = await hammer(server.port, pathFor(2), scale.httpSeconds, scale.connections, cookie);
         if (who === 'app') appStatements = await topStatements(url, 4);
-        log(`  ${c.name} ${who}: p50 ${fmtMs(r.p50)} p99 ${fmtMs(r.p99)} ${fmtInt(r.rps)} req/s${r.non2xx || r.errors ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : ''}`);
-        return r;
+        const cancelled = await quiesce(url);
+        log(`  ${c.name} ${who}: p50 ${fmtMs(r.p50)} p99 ${fmtMs(r.p99)} ${fmtInt(r.rps)} req/s${r.non2xx || r.errors ? ` (${r.non2xx} non-2xx, ${r.errors} errors)` : ''}${cancelled ? `; ${cancelled} statements still running were cancelled` : ''}`);
+        return { ...r, cancelled };
       };
       const a = await one('app', app);
       const b = await one('bare', bare);
       cases.push({ case: c, app: a, bare: b, appStatements });
     }
     const [appMemory, bareMemory] = await Promise.all([app.memory(), bare.memory()]);
-    return { connections: scale.connections, seconds: scale.httpSeconds, deepPage, cases, appMemory, bareMemory, poolMax, captured };
+    return { connections: scale.connections, seconds: scale.httpSeconds, deep, cases, appMemory, bareMemory, poolMax, captured, signedIn: !!cookie };
   } finally {
     await Promise.all([app?.stop(), bare?.stop()]);
   }
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of every statement of every case, as the app sends them. */
-export async function explainPg(url: string, deepPage: number, captured: Captured, id: number): Promise<{ label: string; sql: string; plan: string; ms: number }[]> {
+export async function explainPg(url: string, deep: DeepPages, captured: Captured, id: number): Promise<{ label: string; sql: string; plan: string; ms: number }[]> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   const out: { label: string; sql: string; plan: string; ms: number }[] = [];
   try {
-    for (const c of pageCases(deepPage)) {
+    for (const c of pageCases(deep)) {
       for (const [i, s] of statementsFor(captured, c.name, c.prospect ? id : undefined).entries()) {
         // Twice: the first warms the cache; the second is reported.
         await sql.unsafe(`explain (analyze, buffers) ${s.text}`, s.params as never[], { prepare: false });
@@ -143,7 +172,7 @@ export async function explainPg(url: string, deepPage: number, captured: Capture
         const plan = rows.map((r) => (r as Record<string, string>)['QUERY PLAN']).join('\n');
         const ms = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? NaN);
         const table = / from "(\w+)"/.exec(s.text)?.[1];
-        const kind = table ? (/^select [^]*?count\(/.test(s.text.split(' from ')[0]!) ? `counts on ${table}` : `rows of ${table}`) : `statement ${i + 1}`;
+        const kind = table ? (/^select [^]*?(count|sum)\(/.test(s.text.split(' from ')[0]!) ? `counts from ${table}` : `rows of ${table}`) : `statement ${i + 1}`;
         out.push({ label: `${c.label}: ${kind}`, sql: inlined(s), plan, ms });
       }
     }
@@ -163,17 +192,18 @@ export function pagesMarkdown(r: PagesPgResult, opts: { title: string; scaleNote
     `**${fmtInt(app.rps)}**`,
     lat(bare, false),
     fmtInt(bare.rps),
-    `**${fmt((app.rps / bare.rps) * 100, 0)} %**`,
+    bare.rps > 0 ? `**${fmt((app.rps / bare.rps) * 100, 0)} %**` : 'n/a',
     app.non2xx + app.errors + bare.non2xx + bare.errors ? `${app.non2xx + app.errors} / ${bare.non2xx + bare.errors}` : '0',
   ]);
   const lines = [
     opts.title,
     '',
     `${opts.scaleNote} autocannon in the runner process, ${r.connections} connections, ${r.seconds} s per case after a warm-up, 127.0.0.1; app and bare server each in their own Node process with a pool of ${r.poolMax} connections. ` +
-      `The deep page is page ${fmtInt(r.deepPage)} of grade B (OFFSET ${fmtInt((r.deepPage - 1) * 50)}). Prospect pages are drawn at random from open prospects (same sequence for both servers). ` +
-      `The bare server (node:http + postgres.js, JSON out) runs the statements the app sends, captured from the app's own query functions at the start of this run: ${pageCases(r.deepPage)
+      `Deep pages (70 % down): page ${fmtInt(r.deep.all)} of all open prospects in the default order and page ${fmtInt(r.deep.gradeB)} of grade B, each once by OFFSET (${fmtInt((r.deep.all - 1) * 50)} and ${fmtInt((r.deep.gradeB - 1) * 50)} rows: the page number alone, as the Prev link opens it) and once as the Next link opens it, with the keyset cursor of the row before it (\`after=${r.deep.cursor}\`, \`after=${r.deep.cursorB}\`); each pair checked to start at the same account. Statements still running when a run ends (requests autocannon abandoned at its deadline) are cancelled before the next run. Prospect pages are drawn at random from open prospects (same sequence for both servers). ` +
+      `The bare server (node:http + postgres.js, JSON out) runs the statements the app sends, captured from the app's own query functions at the start of this run: ${pageCases(r.deep)
         .map((c) => `${c.name} ${r.captured.cases[c.name]?.length ?? 0}`)
-        .join(', ')} statements per request.`,
+        .join(', ')} statements per request.` +
+      (r.signedIn ? ' The app requires sign-in: every request carries the session cookie of a benchmark user (a manager, session made with the app\'s createSession()), so the app\'s figures include the session lookup; the bare server does not look it up.' : ''),
     '',
     table(['case', 'app p50 / p99', 'app req/s', 'bare p50 / p99', 'bare req/s', 'app ÷ bare', 'errors app / bare'], rows),
     '',
@@ -181,13 +211,15 @@ export function pagesMarkdown(r: PagesPgResult, opts: { title: string; scaleNote
   ];
   if (opts.goals) {
     const worstP99 = Math.max(...r.cases.map((c) => (Number.isFinite(c.app.p99) ? c.app.p99 : r.seconds * 1000)));
-    const worstRatio = Math.min(...r.cases.map((c) => c.app.rps / c.bare.rps));
+    const rated = r.cases.filter((c) => c.bare.rps > 0);
+    const worstRatio = Math.min(...rated.map((c) => c.app.rps / c.bare.rps));
     const missP99 = r.cases.filter((c) => c.app.p99 > 50).map((c) => c.case.label);
-    const missRatio = r.cases.filter((c) => c.app.rps / c.bare.rps < 0.8).map((c) => c.case.label);
+    const missRatio = rated.filter((c) => c.app.rps / c.bare.rps < 0.8).map((c) => c.case.label);
+    const unrated = r.cases.filter((c) => c.bare.rps <= 0).map((c) => c.case.label);
     lines.push(
       '',
       `Goal p99 ≤ 50 ms at 1M prospects: ${goal(worstP99 <= 50)} (worst ${r.cases.some((c) => !Number.isFinite(c.app.p99)) ? `over ${r.seconds} s` : fmtMs(worstP99)}${missP99.length ? `; missed by: ${missP99.join('; ')}` : ''}).`,
-      `Goal ≥ 80 % of the bare server's throughput: ${goal(worstRatio >= 0.8)} (worst ${fmt(worstRatio * 100, 0)} %${missRatio.length ? `; missed by: ${missRatio.join('; ')}` : ''}).`,
+      `Goal ≥ 80 % of the bare server's throughput: ${goal(worstRatio >= 0.8)} (worst ${fmt(worstRatio * 100, 0)} %${missRatio.length ? `; missed by: ${missRatio.join('; ')}` : ''}${unrated.length ? `; no ratio where the bare server completed nothing either: ${unrated.join('; ')}` : ''}).`,
     );
   }
   const statRows = r.cases.flatMap(({ case: c, app, appStatements }) =>

@@ -1,6 +1,7 @@
 // What the figures were measured on.
 
 import { cpus, loadavg, release, totalmem } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './config.ts';
@@ -16,7 +17,19 @@ export type Machine = {
   postgres?: string;
   pglitePostgres?: string;
   loadAtStart: number[];
+  /** The app code measured: commit and uncommitted changes (BENCH_SOURCE overrides, e.g. for a copy of the tree). */
+  source: string;
 };
+
+/** `git` read-only: the commit and how many files of the app (src, views, drizzle) differ from it. */
+function sourceOf(): string {
+  if (process.env.BENCH_SOURCE) return process.env.BENCH_SOURCE;
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (head.status !== 0) return 'unknown';
+  const dirty = git('status', '--porcelain', '--', 'src', 'views', 'drizzle').stdout.split('\n').filter(Boolean).length;
+  return `commit ${head.stdout.trim()}${dirty ? ` + ${dirty} uncommitted files in src/, views/, drizzle/` : ''}`;
+}
 
 export function machine(): Machine {
   let pglite = '?';
@@ -42,6 +55,7 @@ export function machine(): Machine {
     os: `Linux ${release()}`,
     pglite,
     loadAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+    source: sourceOf(),
   };
 }
 
@@ -50,5 +64,5 @@ export function machineLine(m: Machine, scale: string): string {
   const pg = m.postgres ? `, PostgreSQL ${m.postgres}` : '';
   const pgl = m.pglitePostgres ? `, PGlite ${m.pglite} (PostgreSQL ${m.pglitePostgres})` : `, PGlite ${m.pglite}`;
   const load = loadavg().map((x) => x.toFixed(2)).join(' / ');
-  return `_Measured ${m.date}, scale \`${scale}\`, on ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, Node ${m.node}${pg}${pgl}, ${m.os}. Load average (1/5/15 min) when this section was written: ${load}; at the start of the run: ${m.loadAtStart.join(' / ')}._`;
+  return `_Measured ${m.date}, scale \`${scale}\`, app ${m.source}, on ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, Node ${m.node}${pg}${pgl}, ${m.os}. Load average (1/5/15 min) when this section was written: ${load}; at the start of the run: ${m.loadAtStart.join(' / ')}._`;
 }

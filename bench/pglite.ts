@@ -12,16 +12,17 @@ import { parseConfig } from '../src/config.ts';
 import type { Db } from '../src/db/client.ts';
 import * as schema from '../src/db/schema.ts';
 import { fixedClock } from '../src/shared/clock.ts';
-import { capturePglite, pageCases, runCase, statementsFor, type Captured, type PageCase, type Stmt } from './bare-queries.ts';
+import { capturePglite, checkDeepPages, deepPages, pageCases, runCase, statementsFor, type Captured, type DeepPages, type PageCase, type Stmt } from './bare-queries.ts';
 import { BENCH_AS_OF, ROOT, type Scale } from './config.ts';
 import { startServer } from './child.ts';
 import { freePort } from './pg-cluster.ts';
 import { hammer, idPicker, type LoadResult } from './http.ts';
+import { benchCookie } from './session.ts';
 import { fmt, fmtInt, fmtMiB, fmtMs, log, median, percentile, table } from './stats.ts';
 
 export type SeqResult = { p50: number; p99: number; rps: number; n: number; failures: number };
 export type PgliteCase = { case: PageCase; app: SeqResult; bare: SeqResult };
-export type PglitePagesResult = { seconds: number; deepPage: number; cases: PgliteCase[]; captured: Captured; postgresVersion: string };
+export type PglitePagesResult = { seconds: number; deep: DeepPages; cases: PgliteCase[]; captured: Captured; postgresVersion: string; signedIn: boolean };
 
 async function openRaw(dataDir: string) {
   const { PGlite } = await import('@electric-sql/pglite');
@@ -50,18 +51,25 @@ export async function runPglitePages(dataDir: string, scale: Scale): Promise<Pgl
     const db = drizzle(client, { schema }) as unknown as Db;
     const version = ((await client.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0]?.v) ?? '?';
     const ids = (await client.query<{ id: number }>(`select id from accounts where kind = 'prospect' and status = 'open' order by random() limit 5000`)).rows.map((r) => r.id);
-    const bCount = (await client.query<{ n: number }>(`select count(*)::int as n from accounts where kind = 'prospect' and status = 'open' and grade = 'B'`)).rows[0]!.n;
-    const deepPage = Math.max(2, Math.floor((bCount / 50) * 0.7));
+    const deep = await deepPages(async (q) => (await client.query<Record<string, unknown>>(q)).rows);
 
     // The app's own statements for each case, for the bare loop (see bench/bare-queries.ts).
-    const captured = await capturePglite(client, pageCases(deepPage), Math.max(...ids));
+    const captured = await capturePglite(client, pageCases(deep), Math.max(...ids));
     const app = createApp({ db, config: parseConfig({ SCHEDULER: 'off' }), clock: fixedClock(BENCH_AS_OF) });
+    const cookie = await benchCookie(db);
+    const init = cookie ? { headers: { cookie } } : {};
     const run = async (s: Stmt) => (await client.query(s.text, s.params)).rows;
+    await checkDeepPages(run, captured, deep);
+    for (const c of pageCases(deep)) {
+      const res = await app.request(c.prospect ? `/prospects/${ids[0]}` : c.path, init);
+      await res.text();
+      if (res.status !== 200) throw new Error(`app: GET ${c.path} answered ${res.status}${res.headers.get('location') ? ` (to ${res.headers.get('location')})` : ''}, not 200`);
+    }
     const cases: PgliteCase[] = [];
-    for (const c of pageCases(deepPage)) {
+    for (const c of pageCases(deep)) {
       const pick = idPicker(ids, 3);
       const appOne = async () => {
-        const res = await app.request(c.prospect ? `/prospects/${pick()}` : c.path);
+        const res = await app.request(c.prospect ? `/prospects/${pick()}` : c.path, init);
         await res.text();
         return res.status === 200;
       };
@@ -76,7 +84,7 @@ export async function runPglitePages(dataDir: string, scale: Scale): Promise<Pgl
       log(`  pglite ${c.name}: app p50 ${fmtMs(a.p50)} p99 ${fmtMs(a.p99)} ${fmtInt(a.rps)}/s; bare p50 ${fmtMs(b.p50)} p99 ${fmtMs(b.p99)} ${fmtInt(b.rps)}/s`);
       cases.push({ case: c, app: a, bare: b });
     }
-    return { seconds: scale.pgliteSeconds, deepPage, cases, captured, postgresVersion: version };
+    return { seconds: scale.pgliteSeconds, deep, cases, captured, postgresVersion: version, signedIn: !!cookie };
   } finally {
     await client.close();
   }
@@ -95,13 +103,13 @@ export function pglitePagesMarkdown(r: PglitePagesResult, opts: { title: string;
   return [
     opts.title,
     '',
-    `${opts.scaleNote} PGlite (PostgreSQL ${r.postgresVersion}) in this process; requests one after another for ${r.seconds} s per case after a warm-up: the app through \`app.request()\` (routing, validation, queries, grading, HTML), the bare loop running the same SQL on the same PGlite handle and serialising the rows to JSON. Deep page: page ${fmtInt(r.deepPage)} of grade B.`,
+    `${opts.scaleNote} PGlite (PostgreSQL ${r.postgresVersion}) in this process; requests one after another for ${r.seconds} s per case after a warm-up: the app through \`app.request()\` (routing, validation, queries, grading, HTML), the bare loop running the same SQL on the same PGlite handle and serialising the rows to JSON. Deep pages: page ${fmtInt(r.deep.all)} of the default order and page ${fmtInt(r.deep.gradeB)} of grade B, each by OFFSET and by its Next link's cursor (\`after=${r.deep.cursor}\`, \`after=${r.deep.cursorB}\`).`,
     '',
     table(['case', 'app p50 / p99', 'app pages/s', 'bare p50 / p99', 'bare/s', 'app ÷ bare', 'failures'], rows),
     '',
-    `The bare loop ran the statements the app sent, captured from it at the start of this run: ${pageCases(r.deepPage)
+    `The bare loop ran the statements the app sent, captured from it at the start of this run: ${pageCases(r.deep)
       .map((c) => `${c.name} ${r.captured.cases[c.name]?.length ?? 0}`)
-      .join(', ')} statements per request.`,
+      .join(', ')} statements per request.${r.signedIn ? ' The app requests carry the session cookie of a benchmark user (the app requires sign-in), so they include the session lookup.' : ''}`,
   ].join('\n');
 }
 
@@ -110,7 +118,7 @@ export function pglitePagesMarkdown(r: PglitePagesResult, opts: { title: string;
 export type AppLoadResult = { cases: { label: string; r: LoadResult }[]; memory: NodeJS.MemoryUsage };
 
 /** The app in its own process on `env`'s database, under autocannon load on the list and prospect pages, then its memory. */
-export async function loadAppProcess(env: Record<string, string>, ids: number[], scale: Scale): Promise<AppLoadResult> {
+export async function loadAppProcess(env: Record<string, string>, ids: number[], scale: Scale, cookie?: string): Promise<AppLoadResult> {
   const app = await startServer('app-server.ts', env);
   try {
     const cases: { label: string; r: LoadResult }[] = [];
@@ -119,8 +127,12 @@ export async function loadAppProcess(env: Record<string, string>, ids: number[],
       ['List, open prospects, page 1', '/prospects'],
       ['Prospect page (random)', () => `/prospects/${pick()}`],
     ] as const) {
-      await hammer(app.port, path, scale.httpWarmupSeconds, scale.connections);
-      const r = await hammer(app.port, path, scale.httpSeconds, scale.connections);
+      const first = typeof path === 'string' ? path : path();
+      const res = await fetch(`http://127.0.0.1:${app.port}${first}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+      await res.text();
+      if (res.status !== 200) throw new Error(`app: GET ${first} answered ${res.status}, not 200`);
+      await hammer(app.port, path, scale.httpWarmupSeconds, scale.connections, cookie);
+      const r = await hammer(app.port, path, scale.httpSeconds, scale.connections, cookie);
       log(`  app process (${env.DATABASE_URL ? 'postgres' : 'pglite'}) ${label}: p50 ${fmtMs(r.p50)} p99 ${fmtMs(r.p99)} ${fmtInt(r.rps)} req/s`);
       cases.push({ label, r });
     }

@@ -40,3 +40,29 @@ export function shortSql(q: string, max = 110): string {
     .replace(/\|/g, '\\|');
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
+
+/**
+ * Cancels the statements still running in this database (requests the load generator abandoned
+ * at its deadline keep running in the server), and waits until none is left, so they do not run
+ * into the next measurement. Returns how many were cancelled.
+ */
+export async function quiesce(url: string, maxWaitMs = 30_000): Promise<number> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const cancelled = await sql`
+      select pg_cancel_backend(pid) from pg_stat_activity
+      where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend' and state = 'active'`;
+    const until = performance.now() + maxWaitMs;
+    while (performance.now() < until) {
+      const [{ n }] = (await sql`
+        select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid() and state = 'active'
+          and backend_type in ('client backend', 'parallel worker')`) as unknown as [{ n: number }];
+      if (!n) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return cancelled.length;
+  } finally {
+    await sql.end();
+  }
+}

@@ -106,7 +106,8 @@ export type ListResult = {
 
 export async function listProspects(db: Db, q: ListQuery, pageSize = PAGE_SIZE): Promise<ListResult> {
   const where = baseWhere(q);
-  const gradeFilter = q.grade.length ? [inArray(accounts.grade, q.grade)] : [];
+  // On the order index's own key, so a grade filter narrows the index range (grade is never null for prospects).
+  const gradeFilter = q.grade.length ? [inArray(GRADE_KEY, q.grade)] : [];
   const [countRows, rows] = await Promise.all([
     gradeCounts(db, q, where),
     db
