@@ -34,6 +34,9 @@ export type Scale = {
   /** PGlite in-process loop: seconds per case. */
   pgliteSeconds: number;
   startupRuns: number;
+  /** The re-tier benchmark's own database: customers (5 won deals each) and open prospects to convert. */
+  retierCustomers: number;
+  retierProspects: number;
 };
 
 export const SCALES: Record<ScaleName, Scale> = {
@@ -49,6 +52,8 @@ export const SCALES: Record<ScaleName, Scale> = {
     connections: 10,
     pgliteSeconds: 2,
     startupRuns: 2,
+    retierCustomers: 20_000,
+    retierProspects: 5_000,
   },
   full: {
     name: 'full',
@@ -62,5 +67,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     connections: 10,
     pgliteSeconds: 10,
     startupRuns: 3,
+    retierCustomers: 1_000_000,
+    retierProspects: 50_000,
   },
 };

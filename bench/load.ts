@@ -52,7 +52,7 @@ export type LoadInfo = {
   migratedOnReuse?: { at: string; tags: string[]; seconds: number; analyzeSeconds: number }[];
 };
 
-type Exec = (statement: string) => Promise<Record<string, unknown>[]>;
+export type Exec = (statement: string) => Promise<Record<string, unknown>[]>;
 
 const secondsSince = (t: number) => Math.round((performance.now() - t) / 100) / 10;
 
@@ -61,7 +61,7 @@ const secondsSince = (t: number) => Math.round((performance.now() - t) / 100) / 
 type Migration = { tag: string; when: number; statements: string[] };
 
 /** The app's migrations in journal order, each split into its statements (comment lines dropped). */
-function migrations(): Migration[] {
+export function migrations(): Migration[] {
   const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string; when: number }[] };
   return journal.entries.map((e) => ({
     tag: e.tag,
@@ -84,7 +84,7 @@ type Backfill = { table: string; statement: string; from: string };
  * from a big table (for account_counts, the INSERT ... SELECT at the end of 0004). Triggers whose
  * tables have no backfill are left enabled during the load, so the counters are right either way.
  */
-async function triggersAndBackfills(exec: Exec): Promise<{ disable: string[]; keep: Trigger[]; backfills: Backfill[] }> {
+export async function triggersAndBackfills(exec: Exec): Promise<{ disable: string[]; keep: Trigger[]; backfills: Backfill[] }> {
   const list = `(${BIG_TABLES.map((t) => `'${t}'`).join(',')})`;
   const rows = (await exec(`
     select t.tgrelid::regclass::text as tbl, t.tgname as name, pg_get_functiondef(t.tgfoid) as body
@@ -109,7 +109,7 @@ async function triggersAndBackfills(exec: Exec): Promise<{ disable: string[]; ke
 }
 
 /** Empties each maintained table and runs its backfill; seconds per table. */
-async function runBackfills(exec: Exec, backfills: Backfill[], times: Record<string, number>): Promise<void> {
+export async function runBackfills(exec: Exec, backfills: Backfill[], times: Record<string, number>): Promise<void> {
   for (const b of backfills) {
     const t = performance.now();
     await exec(`truncate ${b.table}`);
@@ -120,7 +120,7 @@ async function runBackfills(exec: Exec, backfills: Backfill[], times: Record<str
 }
 
 /** Fails unless the trigger-kept counts per (kind, status, grade) agree with the accounts themselves. */
-async function checkCounts(exec: Exec, where: string): Promise<void> {
+export async function checkCounts(exec: Exec, where: string): Promise<void> {
   const [has] = (await exec(`select to_regclass('account_counts') is not null as ok`)) as { ok: boolean }[];
   if (!has?.ok) return;
   const diff = (await exec(`
@@ -171,7 +171,7 @@ async function migrateCached(database: Database, info: LoadInfo, infoFile: strin
   return out;
 }
 
-async function sizesOf(exec: Exec): Promise<Record<string, string>> {
+export async function sizesOf(exec: Exec): Promise<Record<string, string>> {
   const sizes: Record<string, string> = {};
   for (const r of (await exec(`select relname, pg_size_pretty(pg_total_relation_size(oid)) as size from pg_class where relname in ('accounts','signals','grade_changes') and relkind = 'r' order by relname`)) as { relname: string; size: string }[]) sizes[r.relname] = r.size;
   const [db] = (await exec(`select pg_size_pretty(pg_database_size(current_database())) as size`)) as { size: string }[];

@@ -1,8 +1,10 @@
-// npm run bench -- [--scale small|full] [--only NAME[,NAME...]] [--regen] [--seconds N] [--connections N]
+// npm run bench -- [--scale small|full] [--only NAME[,NAME...]] [--regen] [--seconds N] [--connections N] [--no-convert]
 //
 // Generates its own data (cached under bench/.out/, git-ignored), measures, and writes each
 // benchmark's figures with the machine and date into docs/benchmarks.md (a marked section per
-// benchmark and scale). Benchmarks (--only): grading, regrade, pages-pg, pages-pglite, memory.
+// benchmark and scale). Benchmarks (--only): grading, regrade, retier, pages-pg, pages-pglite, memory.
+// retier: re-tiering every customer (its own database), then prospect conversions under load
+// through the app (skip these with --no-convert).
 // PostgreSQL runs in a throwaway-settings cluster this script starts (as the postgres user when
 // root) on 127.0.0.1 and always stops. Every load is bounded in time and targets 127.0.0.1 only.
 
@@ -18,10 +20,11 @@ import { machine, machineLine, type Machine } from './machine.ts';
 import { MEASURE_SETTINGS, openCluster, type PgCluster } from './pg-cluster.ts';
 import { loadAppProcess, measureStartup, memoryStartupMarkdown, pglitePagesMarkdown, runPglitePages, type AppLoadResult, type StartupResult } from './pglite.ts';
 import { regradeMarkdown, runRegradePg, runRegradePglite } from './regrade.ts';
+import { convertMarkdown, ensureRetierData, retierMarkdown, runConvert, runRetier } from './retier.ts';
 import { fmtInt, log, table } from './stats.ts';
 import { join } from 'node:path';
 
-const BENCHES = ['grading', 'regrade', 'pages-pg', 'pages-pglite', 'memory'] as const;
+const BENCHES = ['grading', 'regrade', 'retier', 'pages-pg', 'pages-pglite', 'memory'] as const;
 type Bench = (typeof BENCHES)[number];
 
 function parseArgs(argv: string[]) {
@@ -30,7 +33,7 @@ function parseArgs(argv: string[]) {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(`npm run bench -- [--scale small|full] [--only ${BENCHES.join(',')}] [--regen] [--seconds N] [--connections N]`);
+    console.log(`npm run bench -- [--scale small|full] [--only ${BENCHES.join(',')}] [--regen] [--seconds N] [--connections N] [--no-convert]`);
     process.exit(0);
   }
   const scaleName = (get('--scale') ?? 'small') as ScaleName;
@@ -42,7 +45,7 @@ function parseArgs(argv: string[]) {
   if (seconds) scale.httpSeconds = scale.pgliteSeconds = Number(seconds);
   const connections = get('--connections');
   if (connections) scale.connections = Number(connections);
-  return { scale, only: new Set(only as Bench[]), regen: argv.includes('--regen') };
+  return { scale, only: new Set(only as Bench[]), regen: argv.includes('--regen'), convert: !argv.includes('--no-convert') };
 }
 
 function dataNote(info: LoadInfo, where: string): string {
@@ -95,7 +98,7 @@ function generationMarkdown(pg: LoadInfo | undefined, pglite: LoadInfo | undefin
 }
 
 async function main() {
-  const { scale, only, regen } = parseArgs(process.argv.slice(2));
+  const { scale, only, regen, convert } = parseArgs(process.argv.slice(2));
   mkdirSync(OUT, { recursive: true });
   const m: Machine = machine();
   const started = performance.now();
@@ -152,6 +155,28 @@ async function main() {
         }
         pgStartup = await measureStartup({ DATABASE_URL: url }, scale.startupRuns);
         log(`  start-up on PostgreSQL: median ${Math.round(pgStartup.median)} ms`);
+      }
+    } finally {
+      cluster?.stop();
+      log('PostgreSQL stopped');
+    }
+  }
+
+  if (only.has('retier')) {
+    let cluster: PgCluster | undefined;
+    try {
+      cluster = await openCluster(join(OUT, `pg-${scale.name}`), MEASURE_SETTINGS);
+      const info = await ensureRetierData(cluster, scale, { regen });
+      const admin = postgres(cluster.url(), { max: 1, onnotice: () => {} });
+      const [v] = await admin`select current_setting('server_version') as v`;
+      await admin.end();
+      m.postgres = String(v!.v);
+      log('6. re-tiering every customer, PostgreSQL');
+      const r = await runRetier(cluster, info);
+      section('retier', retierMarkdown(r, { goalMs: full ? 60_000 : undefined }));
+      if (convert) {
+        log('7. prospect conversions under load, PostgreSQL');
+        section('convert', convertMarkdown(await runConvert(cluster, info, scale)));
       }
     } finally {
       cluster?.stop();
@@ -219,7 +244,8 @@ async function main() {
   };
   const pgRecord = pgInfo ?? cachedInfo(join(OUT, `pg-${scale.name}.json`));
   const pgliteRecord = pgliteInfo ?? cachedInfo(`${pgliteDir(scale.name)}.json`);
-  if (pgRecord || pgliteRecord) section('data', generationMarkdown(pgRecord, pgliteRecord));
+  // The re-tier benchmark has its own database (described in its section): alone, it leaves this one be.
+  if ((pgRecord || pgliteRecord) && [...only].some((b) => b !== 'retier')) section('data', generationMarkdown(pgRecord, pgliteRecord));
   log(`done in ${Math.round((performance.now() - started) / 1000)} s; PGlite data in ${pgliteDir(scale.name)}`);
 }
 
