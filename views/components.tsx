@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
-import { FLAG_LABELS } from '../src/grading/explain.ts';
+import type { AccountRow } from '../src/db/schema.ts';
+import { FLAG_LABELS, formatMoney, formatNumber } from '../src/grading/explain.ts';
 import type { Flag } from '../src/grading/grading.ts';
 
 export function GradeBadge(props: { grade: string | null; big?: boolean; label?: string }) {
@@ -84,5 +85,31 @@ export function Card(props: { title?: string; id?: string; children: Child }) {
       {props.title ? <h2 id={props.id ? `${props.id}-h` : undefined}>{props.title}</h2> : null}
       {props.children}
     </section>
+  );
+}
+
+const unknown = (x: unknown) => (x === null || x === undefined || x === '' ? <span class="muted">unknown</span> : String(x));
+
+/** An account's firmographics; a page adds its own rows (e.g. a customer's payment record) before "Added". */
+export function FirmographicFacts(props: { account: AccountRow; children?: Child }) {
+  const a = props.account;
+  return (
+    <dl class="facts">
+      <dt>Domain</dt>
+      <dd>{unknown(a.domain)}</dd>
+      <dt>Industry</dt>
+      <dd>{unknown(a.industry)}</dd>
+      <dt>Employees</dt>
+      <dd>{a.employees === null ? unknown(null) : formatNumber(a.employees)}</dd>
+      <dt>Revenue</dt>
+      <dd>{a.revenue === null ? unknown(null) : formatMoney(a.revenue)}</dd>
+      <dt>Growth</dt>
+      <dd>{a.growthPct === null ? unknown(null) : `${formatNumber(a.growthPct)} %`}</dd>
+      <dt>Need</dt>
+      <dd>{unknown(a.need)}</dd>
+      {props.children}
+      <dt>Added</dt>
+      <dd>{a.addedOn}</dd>
+    </dl>
   );
 }

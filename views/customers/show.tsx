@@ -1,7 +1,7 @@
 import type { AccountRow, AuditRow, DealRow, GradeChangeRow, TierChangeRow } from '../../src/db/schema.ts';
 import type { Tiering } from '../../src/customers/tiering.ts';
 import { formatMoney, formatNumber } from '../../src/grading/explain.ts';
-import { Card, Field, FormErrors, GradeBadge, emptyForm, type FormState } from '../components.tsx';
+import { Card, Field, FormErrors, GradeBadge, emptyForm, type FormState, FirmographicFacts } from '../components.tsx';
 import { Layout } from '../layout.tsx';
 import { TIER_CAUSES, TierBadge } from './components.tsx';
 import { DealsPanel, type DealProblem } from './deals.tsx';
@@ -136,28 +136,14 @@ export function TierCard(props: CustomerView) {
 
 function Facts(props: { account: AccountRow }) {
   const a = props.account;
-  const v = (x: unknown) => (x === null || x === undefined || x === '' ? <span class="muted">unknown</span> : String(x));
+  const none = <span class="muted">unknown</span>;
   return (
-    <dl class="facts">
-      <dt>Domain</dt>
-      <dd>{v(a.domain)}</dd>
-      <dt>Industry</dt>
-      <dd>{v(a.industry)}</dd>
-      <dt>Employees</dt>
-      <dd>{a.employees === null ? v(null) : formatNumber(a.employees)}</dd>
-      <dt>Revenue</dt>
-      <dd>{a.revenue === null ? v(null) : formatMoney(a.revenue)}</dd>
-      <dt>Growth</dt>
-      <dd>{a.growthPct === null ? v(null) : `${formatNumber(a.growthPct)} %`}</dd>
-      <dt>Need</dt>
-      <dd>{v(a.need)}</dd>
+    <FirmographicFacts account={a}>
       <dt>Fit as a prospect</dt>
-      <dd>{a.fit === null ? v(null) : formatNumber(a.fit)}</dd>
+      <dd>{a.fit === null ? none : formatNumber(a.fit)}</dd>
       <dt>Days paid late</dt>
-      <dd>{a.daysPaidLate === null ? v(null) : `${formatNumber(a.daysPaidLate)} on average`}</dd>
-      <dt>Added</dt>
-      <dd>{a.addedOn}</dd>
-    </dl>
+      <dd>{a.daysPaidLate === null ? none : `${formatNumber(a.daysPaidLate)} on average`}</dd>
+    </FirmographicFacts>
   );
 }
 

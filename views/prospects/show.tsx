@@ -4,7 +4,7 @@ import { SIGNAL_HINTS, SIGNAL_LABELS, formatMoney, formatNumber } from '../../sr
 import type { Grading } from '../../src/grading/grading.ts';
 import { TIMING_SIGNALS, TOUCH_SIGNALS, type SignalType } from '../../src/policy/policy.ts';
 import { daysBetween } from '../../src/shared/dates.ts';
-import { Card, Field, Flags, FormErrors, GradeBadge, emptyForm, type FormState } from '../components.tsx';
+import { Card, Field, Flags, FormErrors, GradeBadge, emptyForm, type FormState, FirmographicFacts } from '../components.tsx';
 import { DealsPanel, type DealProblem } from '../customers/deals.tsx';
 import { Layout } from '../layout.tsx';
 import { OwnerCard } from '../accounts/owner.tsx';
@@ -197,27 +197,12 @@ export function Timeline(props: { signals: SignalRow[] }) {
 }
 
 function Facts(props: { account: AccountRow }) {
-  const a = props.account;
-  const v = (x: unknown) => (x === null || x === undefined || x === '' ? <span class="muted">unknown</span> : String(x));
+  const s = props.account.situation;
   return (
-    <dl class="facts">
-      <dt>Domain</dt>
-      <dd>{v(a.domain)}</dd>
-      <dt>Industry</dt>
-      <dd>{v(a.industry)}</dd>
-      <dt>Employees</dt>
-      <dd>{a.employees === null ? v(null) : formatNumber(a.employees)}</dd>
-      <dt>Revenue</dt>
-      <dd>{a.revenue === null ? v(null) : formatMoney(a.revenue)}</dd>
-      <dt>Growth</dt>
-      <dd>{a.growthPct === null ? v(null) : `${formatNumber(a.growthPct)} %`}</dd>
-      <dt>Need</dt>
-      <dd>{v(a.need)}</dd>
+    <FirmographicFacts account={props.account}>
       <dt>Situation</dt>
-      <dd>{v(a.situation)}</dd>
-      <dt>Added</dt>
-      <dd>{a.addedOn}</dd>
-    </dl>
+      <dd>{s ? s : <span class="muted">unknown</span>}</dd>
+    </FirmographicFacts>
   );
 }
 
