@@ -20,7 +20,7 @@ import { isHtmx } from './shared/http.ts';
 import { errorForLog, isDatabaseUnavailable } from './db/errors.ts';
 import { isApi, selfOrigin } from './access/client.ts';
 import { authenticate, authorize, forbidden } from './access/middleware.tsx';
-import { ownerApi, ownerPages } from './accounts/routes.tsx';
+import { ownerApi, ownerPages } from './ownership/routes.tsx';
 import { auditApi, auditPages } from './audit/routes.tsx';
 import { userApi } from './users/api.ts';
 import { authPages, teamPages } from './users/routes.tsx';

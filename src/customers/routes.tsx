@@ -22,7 +22,7 @@ import { accountKind, auditOf, customerQuerySchema, dealsOf, getAccount, getCust
 import { previewRetier, retierCustomers } from './retier.ts';
 import { accountPath, dealNotice, type DealNoticeKey } from './deal-notices.ts';
 import { scoreCustomer } from './tiering.ts';
-import { ownerInfo } from '../accounts/ownership.ts';
+import { ownerInfo } from '../ownership/owner-change.ts';
 import { dealEditSchema, dealLossSchema, dealWinSchema, newDealSchema, paymentSchema, versionOnlySchema } from './validation.ts';
 
 /** Everything a customer's page shows, its tier scored live as of today so the explanation is always current. */

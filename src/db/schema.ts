@@ -97,6 +97,11 @@ export const accounts = pgTable(
     latestTimingExpected: date('latest_timing_expected', { mode: 'string' }),
     lastSignalOn: date('last_signal_on', { mode: 'string' }),
     priorSlips: integer('prior_slips').notNull().default(0),
+
+    // Ownership (DOMAIN.md §3): a pinned account keeps its owner through assignment and balancing;
+    // an unassignable one found no rep senior enough with room, and waits for a manager.
+    pinned: boolean('pinned').notNull().default(false),
+    unassignable: boolean('unassignable').notNull().default(false),
   },
   (t) => [
     check('accounts_kind_check', sql`${t.kind} in ('prospect', 'customer')`),
@@ -327,3 +332,98 @@ export type DealRow = typeof deals.$inferSelect;
 export type TierChangeRow = typeof tierChanges.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
+
+/**
+ * A proposed territory balance (DOMAIN.md §3): the moves, each rep's load before and after, and
+ * the state it was computed on, so applying it to data that has changed since is refused whole.
+ */
+export const balancePlans = pgTable(
+  'balance_plans',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    status: text('status').notNull().default('proposed'),
+    asOf: date('as_of', { mode: 'string' }).notNull(),
+    policyVersion: integer('policy_version').notNull(),
+    options: jsonb('options').notNull(),
+    summary: jsonb('summary').notNull(),
+    reps: jsonb('reps').notNull(),
+    moves: jsonb('moves').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdById: integer('created_by_id'),
+    createdAt: createdAt(),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [check('balance_plans_status_check', sql`${t.status} in ('proposed', 'applied', 'discarded')`), index('balance_plans_created_idx').on(t.createdAt)],
+);
+
+/** The weeks a snapshot was taken for (DOMAIN.md §4): the Monday, in the org's time zone. */
+export const snapshotWeeks = pgTable('snapshot_weeks', {
+  week: date('week', { mode: 'string' }).primaryKey(),
+  source: text('source').notNull(),
+  accounts: integer('accounts').notNull(),
+  takenBy: text('taken_by').notNull(),
+  takenAt: timestamp('taken_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/** Each account as it stood in a week's snapshot: what the weekly review compares. */
+export const accountSnapshots = pgTable(
+  'account_snapshots',
+  {
+    week: date('week', { mode: 'string' }).notNull(),
+    // No foreign key: a snapshot is history, and a million-row insert checks none.
+    accountId: integer('account_id').notNull(),
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    grade: text('grade'),
+    fit: doublePrecision('fit'),
+    tier: text('tier'),
+    tierScore: doublePrecision('tier_score'),
+    ownerId: integer('owner_id'),
+    closeBy: date('close_by', { mode: 'string' }),
+    flags: text('flags').array().notNull(),
+    slipCount: integer('slip_count').notNull().default(0),
+    openValue: doublePrecision('open_value').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.week, t.accountId] }), index('account_snapshots_owner_idx').on(t.week, t.ownerId)],
+);
+
+/** What the pipeline review meeting noted about a week. */
+export const reviewNotes = pgTable(
+  'review_notes',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    week: date('week', { mode: 'string' }).notNull(),
+    body: text('body').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdById: integer('created_by_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('review_notes_week_idx').on(t.week, t.id)],
+);
+
+/** An action item from a review: open ones come back every week until done. */
+export const actionItems = pgTable(
+  'action_items',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    week: date('week', { mode: 'string' }).notNull(),
+    text: text('text').notNull(),
+    ownerId: integer('owner_id').references(() => users.id),
+    dueOn: date('due_on', { mode: 'string' }),
+    accountId: integer('account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    status: text('status').notNull().default('open'),
+    doneOn: date('done_on', { mode: 'string' }),
+    doneBy: text('done_by'),
+    version: integer('version').notNull().default(1),
+    createdBy: text('created_by').notNull(),
+    createdById: integer('created_by_id'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [check('action_items_status_check', sql`${t.status} in ('open', 'done')`), index('action_items_week_idx').on(t.week), index('action_items_status_idx').on(t.status, t.dueOn)],
+);
+
+export type BalancePlanRow = typeof balancePlans.$inferSelect;
+export type AccountSnapshotRow = typeof accountSnapshots.$inferSelect;
+export type ActionItemRow = typeof actionItems.$inferSelect;

@@ -20,7 +20,7 @@ import { newProspectSchema, prospectEditSchema, signalSchema, statusChangeSchema
 import { prospectsCsv } from './export.ts';
 import { accountKind, dealsOf } from '../customers/queries.ts';
 import { dealNotice } from '../customers/deal-notices.ts';
-import { ownerInfo } from '../accounts/ownership.ts';
+import { ownerInfo } from '../ownership/owner-change.ts';
 import { accountTrail } from '../audit/queries.ts';
 
 /** Everything a prospect's page shows, graded live as of today so the explanation is always current. */

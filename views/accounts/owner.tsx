@@ -1,4 +1,4 @@
-import type { OwnerInfo } from '../../src/accounts/ownership.ts';
+import type { OwnerInfo } from '../../src/ownership/owner-change.ts';
 import { ROLE_LABELS, type Role } from '../../src/users/model.ts';
 import { Card } from '../components.tsx';
 import { viewer, viewerIs } from '../viewer.ts';

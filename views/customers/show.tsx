@@ -5,7 +5,7 @@ import { Card, Field, FormErrors, GradeBadge, emptyForm, type FormState, Firmogr
 import { Layout } from '../layout.tsx';
 import { TIER_CAUSES, TierBadge } from './components.tsx';
 import { DealsPanel, type DealProblem } from './deals.tsx';
-import type { OwnerInfo } from '../../src/accounts/ownership.ts';
+import type { OwnerInfo } from '../../src/ownership/owner-change.ts';
 import { OwnerCard } from '../accounts/owner.tsx';
 
 export type CustomerView = {

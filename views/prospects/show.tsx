@@ -1,5 +1,5 @@
 import type { AccountRow, AuditRow, DealRow, GradeChangeRow, SignalRow } from '../../src/db/schema.ts';
-import type { OwnerInfo } from '../../src/accounts/ownership.ts';
+import type { OwnerInfo } from '../../src/ownership/owner-change.ts';
 import { SIGNAL_HINTS, SIGNAL_LABELS, formatMoney, formatNumber } from '../../src/grading/explain.ts';
 import type { Grading } from '../../src/grading/grading.ts';
 import { TIMING_SIGNALS, TOUCH_SIGNALS, type SignalType } from '../../src/policy/policy.ts';
