@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
 import { formValues, jsonBody, notFoundJson, parseId, validationError } from '../shared/http.ts';
 import { MessagePage } from '../../views/errors.tsx';
-import { changeOwner } from './ownership.ts';
+import { changeOwner } from './owner-change.ts';
 
 // Managers give an account to someone (or to nobody); the change is in the audit trail.
 
