@@ -24,12 +24,18 @@ import { ownerApi, ownerPages } from './ownership/routes.tsx';
 import { auditApi, auditPages } from './audit/routes.tsx';
 import { userApi } from './users/api.ts';
 import { authPages, teamPages } from './users/routes.tsx';
+import { homeApi, homePages } from './home/routes.tsx';
+import { cadenceApi } from './cadence/api.ts';
+import { calibrationApi, calibrationPages } from './calibration/routes.tsx';
+import { reviewApi } from './review/api.ts';
+import { reviewPages } from './review/routes.tsx';
 import { ErrorFragment, MessagePage } from '../views/errors.tsx';
 
 const require = createRequire(import.meta.url);
 const assets = {
   'app.css': { body: readFileSync(new URL('../views/assets/app.css', import.meta.url)), type: 'text/css; charset=utf-8' },
   'htmx.min.js': { body: readFileSync(require.resolve('htmx.org/dist/htmx.min.js')), type: 'text/javascript; charset=utf-8' },
+  'review-print.js': { body: readFileSync(new URL('../views/review/print.js', import.meta.url)), type: 'text/javascript; charset=utf-8' },
 } as const;
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -109,7 +115,9 @@ export function createApp(deps: Deps) {
     }
   });
 
-  app.get('/', (c) => c.redirect('/prospects'));
+  app.get('/', (c) => c.redirect(`/home${new URL(c.req.url).search}`));
+  app.route('/', homePages());
+  app.route('/', calibrationPages());
   app.route('/', authPages());
   app.route('/', teamPages());
   app.route('/', auditPages());
@@ -117,6 +125,7 @@ export function createApp(deps: Deps) {
   app.route('/', prospectPages());
   app.route('/', customerPages());
   app.route('/', policyPages());
+  app.route('/', reviewPages());
   app.route('/', demoPages());
 
   const api = new Hono<AppEnv>();
@@ -125,10 +134,14 @@ export function createApp(deps: Deps) {
   api.route('/', gradingApi());
   api.route('/', tieringApi());
   api.route('/', policyApi());
+  api.route('/', reviewApi());
   api.route('/', demoApi());
   api.route('/', userApi());
   api.route('/', auditApi());
   api.route('/', ownerApi());
+  api.route('/', homeApi());
+  api.route('/', cadenceApi());
+  api.route('/', calibrationApi());
   app.route('/api', api);
 
   app.notFound((c) =>

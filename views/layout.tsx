@@ -2,7 +2,7 @@ import type { Child } from 'hono/jsx';
 import { ROLE_LABELS } from '../src/users/model.ts';
 import { viewer, viewerIs } from './viewer.ts';
 
-export type NavKey = 'prospects' | 'new' | 'customers' | 'tiering' | 'policy' | 'team' | 'audit' | 'me' | 'none';
+export type NavKey = 'home' | 'calibration' | 'territory' | 'review' | 'prospects' | 'new' | 'customers' | 'tiering' | 'policy' | 'team' | 'audit' | 'me' | 'none';
 
 export function Layout(props: { title: string; nav?: NavKey; children: Child }) {
   const cur = (k: NavKey) => (props.nav === k ? 'page' : undefined);
@@ -23,11 +23,15 @@ export function Layout(props: { title: string; nav?: NavKey; children: Child }) 
           <div class="bar">
             <a class="brand" href="/prospects">pipegrade</a>
             <nav aria-label="Main">
+              <a href="/home" aria-current={cur('home')}>Home</a>
               <a href="/prospects" aria-current={cur('prospects')}>Prospects</a>
               <a href="/prospects/new" aria-current={cur('new')}>New prospect</a>
               <a href="/customers" aria-current={cur('customers')}>Customers</a>
+              <a href="/territory" aria-current={cur('territory')}>Territory</a>
+              <a href="/review" aria-current={cur('review')}>Review</a>
               <a href="/tiering" aria-current={cur('tiering')}>Re-tier</a>
               <a href="/policy" aria-current={cur('policy')}>Policy</a>
+              <a href="/calibration" aria-current={cur('calibration')}>Calibration</a>
               {viewerIs('manager') ? (
                 <>
                   <a href="/team" aria-current={cur('team')}>Team</a>

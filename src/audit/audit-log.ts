@@ -9,7 +9,7 @@ export type AuditEntry = {
   actor: string;
   /** The user who acted; left out: the signed-in user of the request being served (null for jobs and scripts). */
   actorId?: number | null;
-  entity: 'deal' | 'account' | 'signal' | 'user' | 'policy';
+  entity: 'deal' | 'account' | 'signal' | 'user' | 'policy' | 'action_item';
   entityId: number | null;
   accountId: number | null;
   action: string;

@@ -4,6 +4,7 @@ import { accounts, deals, tierChanges, type AccountRow } from '../db/schema.ts';
 import type { Policy } from '../policy/policy.ts';
 import { explainTier, tierSummary } from './explain-tier.ts';
 import { scoreCustomer, type DealFact, type Tiering } from './tiering.ts';
+import { ensureOwner } from '../ownership/auto-assign.ts';
 
 export type TierCause = 'quarterly' | 'manual' | 'deal' | 'converted' | 'payment' | 'conversion_reversed';
 
@@ -71,5 +72,13 @@ export async function applyTiering(
   const changed = acct.tier !== t.tier;
   const [updated] = await tx.update(accounts).set(tierColumns(t, ctx.policy, ctx.policyVersion)).where(eq(accounts.id, accountId)).returning();
   if (changed || opts.record === 'always') await tx.insert(tierChanges).values(tierChangeRow(accountId, acct.tier, t, ctx, opts.lead));
+  // A tier that may now need a more senior owner (DOMAIN.md §3).
+  if (changed) {
+    const moved = await ensureOwner(tx, accountId, { policy: ctx.policy, actor: ctx.actor, cause: 'tier_rose' });
+    if (moved) {
+      const [again] = await tx.select().from(accounts).where(eq(accounts.id, accountId));
+      return { account: again!, tiering: t, changed };
+    }
+  }
   return { account: updated!, tiering: t, changed };
 }

@@ -8,6 +8,7 @@ import { currentPolicy } from '../policy/store.ts';
 import { customerFacts, tierChangeRow, type TieringContext } from './apply-tiering.ts';
 import { tierSummary } from './explain-tier.ts';
 import { scoreTotals, type DealTotals, type Tiering } from './tiering.ts';
+import { reassignInBatches } from '../ownership/auto-assign.ts';
 
 // Re-tiering every customer as of a day: a preview that writes nothing, and the run that applies
 // it. Both walk the customers in keyset batches by id and sum each batch's won deals in one grouped
@@ -33,7 +34,7 @@ export type RetierPreview = {
   truncated: boolean;
 };
 
-export type RetierStats = { asOf: string; policyVersion: number; scanned: number; updated: number; changed: number; ms: number };
+export type RetierStats = { asOf: string; policyVersion: number; scanned: number; updated: number; changed: number; reassigned: number; ms: number };
 
 type CustomerRow = {
   id: number;
@@ -161,6 +162,8 @@ export async function retierCustomers(db: Db, opts: { asOf: string; cause: 'quar
   const ctx: TieringContext = { policy, policyVersion: version, asOf: opts.asOf, cause: opts.cause, actor: opts.actor };
   const size = opts.batchSize ?? BATCH;
   let lastId = 0, scanned = 0, updated = 0, changed = 0;
+  const minLevel = (tier: string | null) => (tier ? (policy.ownership.byTier[tier]?.minLevel ?? 0) : 0);
+  const rose: number[] = [];
   for (;;) {
     const batch = await db.transaction(async (tx) => {
       const rows = await nextBatch(tx, lastId, size, true);
@@ -172,6 +175,7 @@ export async function retierCustomers(db: Db, opts: { asOf: string; cause: 'quar
         if (!s.written) continue;
         updates.push({ id: s.row.id, tier: s.t.tier, tier_score: s.t.score, tier_reason: s.reason });
         if (s.moved) changes.push(tierChangeRow(s.row.id, s.row.tier, s.t, ctx));
+        if (s.moved && minLevel(s.t.tier) > minLevel(s.row.tier)) rose.push(s.row.id);
       }
       if (updates.length) {
         // One statement per batch; the rows travel as one JSON parameter on either driver.
@@ -199,7 +203,9 @@ export async function retierCustomers(db: Db, opts: { asOf: string; cause: 'quar
     updated += batch.updated;
     changed += batch.changed;
   }
-  const stats = { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, ms: Math.round(performance.now() - started) };
+  // Tiers that rose above what their owners' level allows go to someone senior enough (DOMAIN.md §3).
+  const reassigned = await reassignInBatches(db, rose, { policy, actor: opts.actor, cause: 'retier' });
+  const stats = { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, reassigned, ms: Math.round(performance.now() - started) };
   // One audit row per run that wrote something; each tier change is in tier_changes.
   if (updated) await writeAudit(db, { actor: opts.actor, entity: 'account', entityId: null, accountId: null, action: `retier_${opts.cause}`, after: { ...stats, ms: undefined } });
   return stats;

@@ -3,6 +3,7 @@ import type { AppEnv } from '../app-env.ts';
 import type { Db } from '../db/client.ts';
 import type { DealRow } from '../db/schema.ts';
 import { currentPolicy } from '../policy/store.ts';
+import { accountCadence } from '../cadence/queries.ts';
 import { gradeHistoryOf } from '../prospects/queries.ts';
 import { loadProspectView } from '../prospects/routes.tsx';
 import { formValues, isHtmx, parseId } from '../shared/http.ts';
@@ -29,9 +30,10 @@ import { dealEditSchema, dealLossSchema, dealWinSchema, newDealSchema, paymentSc
 export async function loadCustomerView(db: Db, id: number, today: string): Promise<CustomerView | null> {
   const account = await getCustomer(db, id);
   if (!account) return null;
-  const [deals, tierHistory, gradeHistory, audit, { policy }, owner] = await Promise.all([dealsOf(db, id), tierHistoryOf(db, id), gradeHistoryOf(db, id), auditOf(db, id), currentPolicy(db), ownerInfo(db, account.ownerId)]);
+  const [deals, tierHistory, gradeHistory, audit, { policy }, owner] = await Promise.all([dealsOf(db, id), tierHistoryOf(db, id), gradeHistoryOf(db, id), auditOf(db, id), currentPolicy(db), ownerInfo(db, account)]);
   const tiering = scoreCustomer(customerFacts(account), deals, policy.tiering, today);
-  return { account, deals, tiering, summary: tierSummary(tiering, policy.tiering), reasons: explainTier(tiering, policy.tiering), tierHistory, gradeHistory, audit, today, owner };
+  const cadence = await accountCadence(db, account, policy.cadence, today);
+  return { account, deals, tiering, summary: tierSummary(tiering, policy.tiering), reasons: explainTier(tiering, policy.tiering), tierHistory, gradeHistory, audit, today, owner, cadence };
 }
 
 function notFoundPage(c: Context, what = 'Customer') {

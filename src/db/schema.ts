@@ -364,6 +364,8 @@ export const snapshotWeeks = pgTable('snapshot_weeks', {
   accounts: integer('accounts').notNull(),
   takenBy: text('taken_by').notNull(),
   takenAt: timestamp('taken_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  // The snapshot week the derived review data (snapshot_moves, snapshot_changes) compare with.
+  comparedWith: date('compared_with', { mode: 'string' }),
 });
 
 /** Each account as it stood in a week's snapshot: what the weekly review compares. */
@@ -385,7 +387,87 @@ export const accountSnapshots = pgTable(
     slipCount: integer('slip_count').notNull().default(0),
     openValue: doublePrecision('open_value').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.week, t.accountId] }), index('account_snapshots_owner_idx').on(t.week, t.ownerId)],
+  (t) => [
+    primaryKey({ columns: [t.week, t.accountId] }),
+    index('account_snapshots_owner_idx').on(t.week, t.ownerId),
+    // The review's A list and stale list, in their display order, read a few rows of a week.
+    index('account_snapshots_a_list_idx')
+      .on(t.week, t.closeBy, t.accountId)
+      .where(sql`${t.kind} = 'prospect' and ${t.status} = 'open' and ${t.grade} = 'A'`),
+    index('account_snapshots_stale_idx')
+      .on(t.week, t.grade, t.accountId)
+      .where(sql`${t.kind} = 'prospect' and ${t.status} = 'open' and 'stale' = any(${t.flags})`),
+  ],
+);
+
+// Per-week review data derived from account_snapshots when a week is taken (src/review/derive.ts),
+// so the review page reads a few hundred rows instead of joining two weeks of every account.
+
+/** Accounts of a week per owner and state: the counts, the 12-week trend, the per-rep table. */
+export const snapshotCounts = pgTable(
+  'snapshot_counts',
+  {
+    week: date('week', { mode: 'string' }).notNull(),
+    ownerId: integer('owner_id'),
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    grade: text('grade'),
+    tier: text('tier'),
+    stale: boolean('stale').notNull(),
+    n: integer('n').notNull(),
+    openValue: doublePrecision('open_value').notNull(),
+  },
+  (t) => [index('snapshot_counts_week_idx').on(t.week, t.ownerId)],
+);
+
+/** Open deal value of a week's open prospects per owner and close-by month ('' when none). */
+export const snapshotMonths = pgTable(
+  'snapshot_months',
+  {
+    week: date('week', { mode: 'string' }).notNull(),
+    ownerId: integer('owner_id'),
+    month: text('month').notNull(),
+    n: integer('n').notNull(),
+    openValue: doublePrecision('open_value').notNull(),
+  },
+  (t) => [index('snapshot_months_week_idx').on(t.week, t.ownerId)],
+);
+
+/** The movement matrix of a week against the week it compares with: accounts per owner and (from, to). */
+export const snapshotMoves = pgTable(
+  'snapshot_moves',
+  {
+    week: date('week', { mode: 'string' }).notNull(),
+    ownerId: integer('owner_id'),
+    fromKey: text('from_key').notNull(),
+    toKey: text('to_key').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [index('snapshot_moves_week_idx').on(t.week, t.ownerId)],
+);
+
+/** The accounts of each change list of a week (upgraded, downgraded, new, …), in display order. */
+export const snapshotChanges = pgTable(
+  'snapshot_changes',
+  {
+    week: date('week', { mode: 'string' }).notNull(),
+    list: text('list').notNull(),
+    pos: integer('pos').notNull(),
+    accountId: integer('account_id').notNull(),
+    ownerId: integer('owner_id'),
+  },
+  (t) => [primaryKey({ columns: [t.week, t.list, t.pos] }), index('snapshot_changes_owner_idx').on(t.week, t.list, t.ownerId)],
+);
+
+/** Per owner, the accounts with an overdue touch on the week's Monday (src/cadence's rule). */
+export const snapshotOverdue = pgTable(
+  'snapshot_overdue',
+  {
+    week: date('week', { mode: 'string' }).notNull(),
+    ownerId: integer('owner_id').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.week, t.ownerId] })],
 );
 
 /** What the pipeline review meeting noted about a week. */

@@ -1,4 +1,5 @@
 import { eq, max, sql } from 'drizzle-orm';
+import { addDays } from '../shared/dates.ts';
 import type { Db } from '../db/client.ts';
 import { accounts, users } from '../db/schema.ts';
 import { writeAudit } from '../audit/audit-log.ts';
@@ -16,6 +17,9 @@ import { loadDemo, type DemoLoadOptions, type DemoLoadResult } from './load-demo
 export type DemoPerson = { name: string; email: string; role: Role; level: number | null; region: string | null };
 
 const REGIONS = ['North', 'South', 'East', 'West'] as const;
+
+/** The demo rep who is on leave (their accounts need cover). */
+export const DEMO_ON_LEAVE = 'Owen Fischer';
 
 const emailOf = (name: string) => `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@example.com`;
 
@@ -85,6 +89,14 @@ export async function loadDemoWithTeam(db: Db, opts: DemoLoadOptions & { passwor
       update ${accounts} a set owner_id = v.owner
       from jsonb_to_recordset(${JSON.stringify(owners)}::jsonb) as v(domain text, owner int)
       where a.domain = v.domain and a.id > ${before ?? 0} and a.owner_id is null`);
+    // The territory shows ownership at work: a rep on leave whose accounts need cover, and a few
+    // pinned accounts (the demo's owners are whoever worked the account, so some are in breach
+    // until a manager proposes a balance).
+    const onLeave = team.find((m) => m.name === DEMO_ON_LEAVE && m.created);
+    if (onLeave) await tx.update(users).set({ state: 'on_leave', leaveFrom: addDays(opts.today, -7), leaveUntil: addDays(opts.today, 21) }).where(eq(users.id, onLeave.id));
+    await tx.execute(sql`
+      update ${accounts} set pinned = true
+      where id in (select id from ${accounts} where id > ${before ?? 0} and kind = 'customer' and owner_id is not null order by id limit 3)`);
     const actor = opts.actor ?? LOADER;
     await writeAudit(tx, { actor: actor.name, actorId: actor.id ?? null, entity: 'account', entityId: null, accountId: null, action: 'demo_loaded', after: loaded });
   });

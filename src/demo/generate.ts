@@ -59,6 +59,8 @@ export type DemoProspect = {
   story: StoryKey;
   /** In the order they were logged (by date; same-day signals in logging order). */
   signals: DemoSignal[];
+  /** A customer's calls and visits after it converted, at its tier's cadence; about a third lapsed some time ago. */
+  touches: DemoSignal[];
   /** In the order they were entered; the first won deal (if any) converted it on `convertedOn`. */
   deals: DemoDeal[];
   /** The day its first deal was won (a customer from then on), or null for a prospect. */
@@ -610,6 +612,8 @@ export function generateDemo(opts: DemoOptions): { prospects: DemoProspect[] } {
       } else if (!story.lands || story.lands(grader.grade(p, p.signals))) break;
     }
     if (!story.converts) prospectDeals(r, p, grader.grade(p, p.signals), today);
+    // Their own stream, so adding them left every other draw of the demo as it was.
+    else p.touches = customerTouches(makeRng((seed * 7919 + prospects.length + 1) >>> 0), p, today);
     prospects.push(p);
   }
   return { prospects };
@@ -705,6 +709,29 @@ function prospectDeals(r: Rng, p: DemoProspect, g: Grading, today: string) {
 }
 
 const maxDate = (a: string, b: string) => (a > b ? a : b);
+
+const CUSTOMER_CALLS = ['Quarterly check-in call', 'Call about the renewal', 'Usage review call with the sponsor', 'Followed up a support escalation', 'Catch-up call: plans for next year'] as const;
+const CUSTOMER_VISITS = ['On-site account review', 'Visit: planning session for next year', 'Executive visit with the sponsor', 'On-site training follow-up'] as const;
+
+/**
+ * A customer's calls and visits since it converted, at its tier's cadence (default policy): on
+ * schedule up to today for most, so none is due; about a third lapsed 1.2–2.5 intervals ago, so
+ * the reps' home pages have overdue calls and visits to show.
+ */
+function customerTouches(r: Rng, p: DemoProspect, today: string): DemoSignal[] {
+  const cadence = p.tier ? defaultPolicy().cadence.byTier[p.tier] : undefined;
+  if (!cadence || !p.convertedOn) return [];
+  const lapsed = r.chance(0.33);
+  const out: DemoSignal[] = [];
+  const series = (every: number, type: () => SignalType, notes: readonly string[]) => {
+    const stop = lapsed ? addDays(today, -r.int(Math.round(every * 1.2), Math.round(every * 2.5))) : today;
+    for (let day = addDays(p.convertedOn!, r.int(Math.round(every * 0.4), Math.round(every * 0.9))); day <= stop; day = addDays(day, r.int(Math.round(every * 0.6), Math.round(every * 0.95))))
+      out.push({ type: type(), date: day, expectedDate: null, event: null, note: r.pick(notes), loggedBy: p.rep });
+  };
+  series(cadence.callDays, () => 'call', CUSTOMER_CALLS);
+  series(cadence.visitDays, () => r.pick(['visit', 'visit', 'meeting'] as const), CUSTOMER_VISITS);
+  return out.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
 
 
 /** The stories for `count` prospects, in the proportions of their weights (largest remainder), shuffled. */
@@ -899,6 +926,7 @@ function draft(r: Rng, x: DraftCtx): DemoProspect {
     rep: x.rep,
     story: x.key,
     signals,
+    touches: [],
   };
 }
 

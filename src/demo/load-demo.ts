@@ -182,6 +182,12 @@ function replay(p: DemoProspect, { policy, policyVersion, today, graderFor, dayO
   }
   const g = state.last;
   if (i !== p.signals.length || !g) throw new Error(`Demo prospect ${p.name}: signals must fall between ${p.addedOn} and ${end}, in date order.`);
+  // A customer's calls and visits since it converted: after its grade froze, so no re-grade sees them.
+  for (const [k, s] of p.touches.entries()) {
+    const loggedAt = at(s.date, 12, 0);
+    if (k > 0 && p.touches[k - 1]!.date === s.date) loggedAt.setUTCMinutes(15);
+    signalRows.push({ ...s, loggedAt });
+  }
 
   const created = at(p.addedOn, 9);
   const customer = p.convertedOn ? replayCustomer(p, g, { policy, policyVersion, today }) : null;

@@ -4,6 +4,7 @@ import { accounts, gradeChanges, signals, type AccountRow } from '../db/schema.t
 import type { Policy } from '../policy/policy.ts';
 import { makeGrader, type Grading, type SignalSummary } from './grading.ts';
 import { summaryLine, explain } from './explain.ts';
+import { ensureOwner } from '../ownership/auto-assign.ts';
 
 export type GradeCause = 'created' | 'signal' | 'edit' | 'status' | 'policy' | 'daily' | 'import' | 'converted' | 'conversion_reversed';
 
@@ -84,6 +85,15 @@ export async function applyGrading(tx: Db, accountId: number, ctx: GradingContex
     .where(and(eq(accounts.id, accountId)))
     .returning();
   if (changed) await tx.insert(gradeChanges).values(changeRow(accountId, acct.grade, g, ctx));
+  // A new account without an owner, or a grade that may now need a more senior one (DOMAIN.md §3).
+  const isNew = ctx.cause === 'created' || ctx.cause === 'import';
+  if ((isNew && updated!.ownerId === null) || (changed && acct.grade !== g.grade)) {
+    const moved = await ensureOwner(tx, accountId, { policy: ctx.policy, actor: ctx.actor, cause: isNew ? (ctx.cause === 'import' ? 'import' : 'created') : 'grade_rose' });
+    if (moved) {
+      const [again] = await tx.select().from(accounts).where(eq(accounts.id, accountId));
+      return { account: again!, grading: g, changed };
+    }
+  }
   return { account: updated!, grading: g, changed };
 }
 

@@ -6,8 +6,9 @@ import { writeAudit } from '../audit/audit-log.ts';
 import { changeRow, factsOf, gradeOrFlagsChanged, summaryOf, type GradeCause } from './apply-grading.ts';
 import { summaryLine } from './explain.ts';
 import { makeGrader } from './grading.ts';
+import { reassignInBatches } from '../ownership/auto-assign.ts';
 
-export type RegradeStats = { asOf: string; policyVersion: number; scanned: number; updated: number; changed: number; ms: number };
+export type RegradeStats = { asOf: string; policyVersion: number; scanned: number; updated: number; changed: number; reassigned: number; ms: number };
 
 const BATCH = 5000;
 
@@ -25,6 +26,8 @@ export async function regradeOpenProspects(db: Db, opts: { asOf: string; cause?:
   const ctx = { policy, policyVersion: version, asOf: opts.asOf, cause: opts.cause ?? 'daily', actor: opts.actor ?? 'daily re-grade' } as const;
   const batchSize = opts.batchSize ?? BATCH;
   let lastId = 0, scanned = 0, updated = 0, changed = 0;
+  const minLevel = (grade: string | null) => (grade ? (policy.ownership.byGrade[grade as 'A'] ?? { minLevel: 0 }).minLevel : 0);
+  const rose: number[] = [];
   for (;;) {
     // Read, grade and write each batch in one transaction with its rows locked: a signal, edit or
     // status change committed meanwhile waits, or is seen, and never has its grade overwritten
@@ -67,6 +70,7 @@ export async function regradeOpenProspects(db: Db, opts: { asOf: string; cause?:
         const reason = summaryLine(g, policy.grading);
         updates.push({ id: r.id, grade: g.grade, fit: g.fit.score, close_by: g.closeBy, flags: g.flags, reason, slip_count: g.slipCount });
         if (moved) changes.push(changeRow(r.id, r.grade, g, ctx));
+        if (moved && minLevel(g.grade) > minLevel(r.grade)) rose.push(r.id);
       }
       if (updates.length) {
         // One statement per batch; the rows travel as one JSON parameter on either driver.
@@ -95,7 +99,9 @@ export async function regradeOpenProspects(db: Db, opts: { asOf: string; cause?:
     updated += batch.updated;
     changed += batch.changed;
   }
+  // Grades that rose above what their owners' level allows go to someone senior enough (DOMAIN.md §3).
+  const reassigned = await reassignInBatches(db, rose, { policy, actor: ctx.actor, cause: 'daily_regrade' });
   // One audit row per run that wrote something (each grade change is in grade_changes, with its actor).
-  if (updated) await writeAudit(db, { actor: ctx.actor, entity: 'account', entityId: null, accountId: null, action: `regrade_${ctx.cause}`, after: { asOf: opts.asOf, policyVersion: version, scanned, updated, changed } });
-  return { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, ms: Math.round(performance.now() - started) };
+  if (updated) await writeAudit(db, { actor: ctx.actor, entity: 'account', entityId: null, accountId: null, action: `regrade_${ctx.cause}`, after: { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, reassigned } });
+  return { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, reassigned, ms: Math.round(performance.now() - started) };
 }

@@ -1,4 +1,4 @@
-import { and, arrayContains, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import { accountCounts, accounts, gradeChanges, signals } from '../db/schema.ts';
@@ -26,6 +26,8 @@ export const listQuerySchema = z.object({
   sort: one(z.enum(SORTS)).transform((s) => s ?? 'grade'),
   dir: one(z.enum(['asc', 'desc'])),
   page: one(z.coerce.number().int().min(1).max(100_000)).transform((p) => p ?? 1),
+  /** One owner's accounts (a user id), or "none" for the accounts nobody owns. */
+  owner: one(z.union([z.literal('none'), z.coerce.number({ error: 'must be a user number or "none"' }).int().min(1).max(2_147_483_647)])),
   /** Keyset cursor of the default order: the page after the row it names (see `cursorOf`). */
   after: one(z.string().regex(/^[A-E]~-?\d+(\.\d+)?~\d{1,10}$/, 'is not a cursor from a Next link')),
 });
@@ -35,6 +37,7 @@ function baseWhere(q: ListQuery): SQL[] {
   const w: SQL[] = [eq(accounts.kind, 'prospect')];
   if (q.status !== 'all') w.push(eq(accounts.status, q.status));
   if (q.flag.length) w.push(arrayContains(accounts.flags, q.flag));
+  if (q.owner !== undefined) w.push(q.owner === 'none' ? isNull(accounts.ownerId) : eq(accounts.ownerId, q.owner));
   if (q.q) {
     const pattern = `%${q.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
     w.push(sql`(${accounts.name} ilike ${pattern} or ${accounts.domain} ilike ${pattern})`);
@@ -130,7 +133,7 @@ export async function listProspects(db: Db, q: ListQuery, pageSize = PAGE_SIZE):
  * which triggers keep current; a search or several flags at once are counted live.
  */
 function gradeCounts(db: Db, q: ListQuery, where: SQL[]): Promise<{ grade: string | null; n: number }[]> {
-  if (q.q || q.flag.length > 1) {
+  if (q.q || q.flag.length > 1 || q.owner !== undefined) {
     return db
       .select({ grade: accounts.grade, n: sql<number>`count(*)::int` })
       .from(accounts)

@@ -22,15 +22,17 @@ import { accountKind, dealsOf } from '../customers/queries.ts';
 import { dealNotice } from '../customers/deal-notices.ts';
 import { ownerInfo } from '../ownership/owner-change.ts';
 import { accountTrail } from '../audit/queries.ts';
+import { lastTouchesOf, touchesDue } from '../cadence/cadence.ts';
 
 /** Everything a prospect's page shows, graded live as of today so the explanation is always current. */
 export async function loadProspectView(db: Db, id: number, today: string): Promise<ProspectView | null> {
   const account = await getProspect(db, id);
   if (!account) return null;
-  const [signals, history, deals, { policy }, owner, audit] = await Promise.all([signalsOf(db, id), gradeHistoryOf(db, id), dealsOf(db, id), currentPolicy(db), ownerInfo(db, account.ownerId), accountTrail(db, id)]);
+  const [signals, history, deals, { policy }, owner, audit] = await Promise.all([signalsOf(db, id), gradeHistoryOf(db, id), dealsOf(db, id), currentPolicy(db), ownerInfo(db, account), accountTrail(db, id)]);
   const inLoggedOrder = [...signals].sort((a, b) => a.loggedAt.getTime() - b.loggedAt.getTime() || a.id - b.id);
   const grading = makeGrader(policy.grading, today).grade(factsOf(account), inLoggedOrder);
-  return { account, grading, reasons: explain(grading, policy.grading), summary: summaryLine(grading, policy.grading), signals, history, today, deals, owner, audit };
+  const cadence = touchesDue(account, lastTouchesOf(signals, policy.cadence, today), policy.cadence, today);
+  return { account, grading, reasons: explain(grading, policy.grading), summary: summaryLine(grading, policy.grading), signals, history, today, deals, owner, audit, cadence };
 }
 
 const notFoundPage = (c: Context) =>

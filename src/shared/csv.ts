@@ -9,3 +9,10 @@ export function csvCell(v: unknown): string {
 export function csvLine(cells: readonly unknown[]): string {
   return cells.map(csvCell).join(',') + '\r\n';
 }
+
+/** A small CSV download (header and rows in memory), with a byte-order mark for spreadsheets. */
+export function csvResponse(c: { header(name: string, value: string): void; body(data: string): Response }, filename: string, header: readonly unknown[], rows: readonly (readonly unknown[])[]): Response {
+  c.header('Content-Type', 'text/csv; charset=utf-8');
+  c.header('Content-Disposition', `attachment; filename="${filename.replace(/[^\w.-]+/g, '_')}"`);
+  return c.body('\uFEFF' + csvLine(header) + rows.map(csvLine).join(''));
+}

@@ -1,6 +1,8 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { users, type UserRow } from '../db/schema.ts';
+import { accounts, users, type UserRow } from '../db/schema.ts';
+import { assignAccounts, reassignAccountsOf } from '../ownership/auto-assign.ts';
+import { currentPolicy } from '../policy/store.ts';
 import { writeAudit } from '../audit/audit-log.ts';
 import { userChangeProblem } from '../access/rules.ts';
 import { isUniqueViolation } from '../db/errors.ts';
@@ -19,7 +21,7 @@ export type UserFailure =
   | { ok: false; reason: 'conflict'; current: UserRow }
   | { ok: false; reason: 'invalid'; errors: Record<string, string> };
 
-type Done = { ok: true; user: UserRow };
+type Done = { ok: true; user: UserRow; reassigned?: number };
 
 const emailTaken = { ok: false as const, reason: 'invalid' as const, errors: { email: 'is already used by someone on the team' } };
 
@@ -50,7 +52,7 @@ export async function createUser(db: Db, input: NewUser, actor: Actor): Promise<
   try {
     return await db.transaction(async (tx) => {
       if (await emailUsed(tx, input.email)) return emailTaken;
-      const { password: _, ...fields } = input;
+      const { password: _, accounts: __, ...fields } = input;
       const [row] = await tx.insert(users).values({ ...fields, passwordHash }).returning();
       await audit(tx, actor, row!.id, 'created', null, row!, { hasPassword: passwordHash !== null });
       return { ok: true as const, user: row! };
@@ -116,12 +118,30 @@ export async function updateUser(db: Db, id: number, version: number | undefined
       // A deactivated user, or one with a new password, is signed out everywhere.
       if (state === 'deactivated' || passwordHash) await deleteUserSessions(tx, id);
       await audit(tx, actor, id, actionOf(current, after!, !!passwordHash), current, after!, passwordHash ? { passwordChanged: true } : {});
-      return { ok: true as const, user: after! };
+      const reassigned = await ownershipAfter(tx, current, after!, patch.accounts ?? null, actor);
+      return { ok: true as const, user: after!, reassigned };
     });
   } catch (err) {
     if (isUniqueViolation(err)) return emailTaken;
     throw err;
   }
+}
+
+/**
+ * What a change to a rep means for their accounts (DOMAIN.md §3): deactivated, every unpinned
+ * account is placed again by the rules; on leave, the same if the manager chose to reassign
+ * (otherwise they show as needing cover); a lower level, the accounts it no longer allows.
+ */
+async function ownershipAfter(tx: Db, before: UserRow, after: UserRow, onLeave: 'cover' | 'reassign' | null, actor: Actor): Promise<number> {
+  if (before.role !== 'rep' && after.role !== 'rep') return 0;
+  const leaving = (after.state === 'deactivated' && before.state !== 'deactivated') || (after.state === 'on_leave' && onLeave === 'reassign');
+  const demoted = after.role !== 'rep' || (before.level ?? 0) > (after.level ?? 0);
+  if (!leaving && !demoted) return 0;
+  const { policy } = await currentPolicy(tx);
+  const opts = { policy, actor: actor.name, actorId: actor.id ?? null };
+  if (leaving) return (await reassignAccountsOf(tx, after.id, { ...opts, cause: after.state === 'deactivated' ? 'rep_deactivated' : 'rep_on_leave' })).length;
+  const ids = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.ownerId, after.id));
+  return (await assignAccounts(tx, ids.map((r) => r.id), { ...opts, cause: 'rep_level_lowered' })).length;
 }
 
 /** A user changes their own password: the current one must match; their other sessions end. */

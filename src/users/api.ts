@@ -56,7 +56,7 @@ export function userApi() {
     if (!parsed.success) return validationError(c, parsed.error);
     const { version, ...patch } = parsed.data;
     const r = await updateUser(c.var.deps.db, id, version, patch, c.var.actor);
-    return r.ok ? c.json(userJson(r.user)) : failure(c, r);
+    return r.ok ? c.json({ ...userJson(r.user), reassignedAccounts: r.reassigned ?? 0 }) : failure(c, r);
   });
 
   return app;

@@ -185,7 +185,11 @@ export function teamPages() {
 
   const notFound = (c: Context<AppEnv>) => c.html(<MessagePage title="Not found" message="There is nobody with that number on the team." />, 404);
 
-  app.get('/team', (c) => roster(c, 200, { notice: NOTICES[Object.keys(c.req.query()).find((k) => k in NOTICES) ?? ''] }));
+  app.get('/team', (c) => {
+    const moved = c.req.query('reassigned');
+    if (moved && /^\d{1,7}$/.test(moved)) return roster(c, 200, { notice: `Changes saved. ${moved} ${moved === '1' ? 'account was' : 'accounts were'} reassigned by the ownership rules; each move is in the audit trail.` });
+    return roster(c, 200, { notice: NOTICES[Object.keys(c.req.query()).find((k) => k in NOTICES) ?? ''] });
+  });
 
   app.get('/team/new', (c) => c.html(<UserFormPage form={emptyForm({ role: 'rep', level: 1, capacity: 100, state: 'active' })} mode="new" />));
 
@@ -219,7 +223,7 @@ export function teamPages() {
     if (!parsed.success) return again(422, { values: withoutPasswords(values), errors: fieldErrors(parsed.error) });
     const { version, ...patch } = parsed.data;
     const r = await updateUser(c.var.deps.db, id, version, patch, c.var.actor);
-    if (r.ok) return c.redirect('/team?saved=1', 303);
+    if (r.ok) return c.redirect(r.reassigned ? `/team?reassigned=${r.reassigned}` : '/team?saved=1', 303);
     return failedEdit(c, r, (status, f) =>
       f.reason === 'conflict'
         ? again(409, { values: { ...withoutPasswords(values), version: f.current.version }, errors: {} }, { conflict: `${f.current.name} was changed by someone else while you edited. Your values are kept below; saving again will replace theirs.` })
@@ -236,7 +240,7 @@ export function teamPages() {
       const values = await formValues(c);
       const version = /^\d+$/.test(values.version ?? '') ? Number(values.version) : undefined;
       const r = await updateUser(c.var.deps.db, id, version, { state }, c.var.actor);
-      if (r.ok) return c.redirect(`/team?${state === 'active' ? 'reactivated' : 'deactivated'}=1`, 303);
+      if (r.ok) return c.redirect(r.reassigned ? `/team?reassigned=${r.reassigned}` : `/team?${state === 'active' ? 'reactivated' : 'deactivated'}=1`, 303);
       if (r.reason === 'not_found') return notFound(c);
       if (r.reason === 'forbidden') return roster(c, 403, { problem: r.message });
       if (r.reason === 'conflict') return roster(c, 409, { problem: `${r.current.name} changed while you were looking: check the list and try again.` });

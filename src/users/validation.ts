@@ -30,6 +30,9 @@ const fields = {
   state: optionalEnum(USER_STATES),
   leaveFrom: optionalDate(),
   leaveUntil: optionalDate(),
+  // What happens to a rep's accounts when they go on leave: flagged for cover (the default) or
+  // reassigned now by the rules. A deactivated rep's accounts are always reassigned.
+  accounts: optionalEnum(['cover', 'reassign'] as const),
 };
 
 type Shape = { role?: string; level?: number | null; state?: string | null; leaveFrom?: string | null; leaveUntil?: string | null };

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { asc, count, eq, isNull, ne } from 'drizzle-orm';
 import { accounts, auditLog, users } from '../../src/db/schema.ts';
-import { DEMO_PEOPLE, demoPassword, ensureDemoTeam, loadDemoWithTeam } from '../../src/demo/demo-team.ts';
+import { DEMO_ON_LEAVE, DEMO_PEOPLE, demoPassword, ensureDemoTeam, loadDemoWithTeam } from '../../src/demo/demo-team.ts';
 import { DemoRefusedError } from '../../src/demo/load-demo.ts';
 import { signIn } from '../../src/users/sign-in.ts';
 import { resetDatabase, testDatabase, testDb } from '../support/db.ts';
@@ -21,13 +21,14 @@ describe(`the demo team (${testDb()})`, () => {
     ({ team } = await loadDemoWithTeam(db, { today, passwords: true }));
   }, 60_000);
 
-  it('has one admin, one manager and two reps at each level, all active', async () => {
+  it('has one admin, one manager and two reps at each level, all active but one on leave', async () => {
     const rows = await db.select().from(users).orderBy(asc(users.id));
     expect(rows.filter((u) => u.role === 'admin')).toHaveLength(1);
     expect(rows.filter((u) => u.role === 'manager')).toHaveLength(1);
     const reps = rows.filter((u) => u.role === 'rep');
     expect([1, 2, 3, 4].map((l) => reps.filter((u) => u.level === l).length)).toEqual([2, 2, 2, 2]);
-    expect(rows.every((u) => u.state === 'active' && u.passwordHash?.startsWith('$argon2id$'))).toBe(true);
+    expect(rows.every((u) => u.passwordHash?.startsWith('$argon2id$'))).toBe(true);
+    expect(rows.filter((u) => u.state !== 'active').map((u) => [u.name, u.state])).toEqual([[DEMO_ON_LEAVE, 'on_leave']]);
     expect(team.map((m) => m.password)).toEqual(DEMO_PEOPLE.map(demoPassword));
   });
 

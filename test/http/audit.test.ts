@@ -31,14 +31,18 @@ describe('what is recorded', () => {
     expect(all.map((r) => [r.entity, r.action, r.actor, r.actorId, r.accountId])).toEqual([
       ['account', 'created', 'Rita Rep', rep.id, id],
       ['account', 'edited', 'Rita Rep', rep.id, id],
+      // The signal makes it an A prospect, which needs level 3: nobody that senior is on the team, so
+      // it stays with Rita (level 2), flagged unassignable (DOMAIN.md §3), in the signal's transaction.
+      ['account', 'flagged_unassignable', 'Rita Rep', rep.id, id],
       ['signal', 'logged', 'Rita Rep', rep.id, id],
       ['account', 'disqualified', 'Rita Rep', rep.id, id],
       ['account', 'reopened', 'Rita Rep', rep.id, id],
     ]);
     expect(all[0]).toMatchObject({ entityId: id, before: null, after: expect.objectContaining({ name: 'Acme Corp', employees: 600, ownerId: rep.id, grade: 'C' }) });
     expect(all[1]).toMatchObject({ before: expect.objectContaining({ name: 'Acme Corp', employees: 600, version: 1 }), after: expect.objectContaining({ name: 'Acme Corporation', employees: 700, version: 2 }) });
-    expect(all[2]).toMatchObject({ after: expect.objectContaining({ type: 'selection_started', date: '2026-06-01', gradeBefore: 'C', gradeAfter: 'A', loggedBy: 'Rita Rep' }) });
-    expect(all[3]).toMatchObject({ before: expect.objectContaining({ status: 'open' }), after: expect.objectContaining({ status: 'disqualified', statusReason: 'No budget' }) });
+    expect(all[2]).toMatchObject({ before: { ownerId: rep.id }, after: expect.objectContaining({ ownerId: rep.id, cause: 'grade_rose' }) });
+    expect(all[3]).toMatchObject({ after: expect.objectContaining({ type: 'selection_started', date: '2026-06-01', gradeBefore: 'C', gradeAfter: 'A', loggedBy: 'Rita Rep' }) });
+    expect(all[4]).toMatchObject({ before: expect.objectContaining({ status: 'open' }), after: expect.objectContaining({ status: 'disqualified', statusReason: 'No budget' }) });
     expect(all.every((r) => r.at instanceof Date)).toBe(true);
   });
 
@@ -53,10 +57,11 @@ describe('what is recorded', () => {
   it('ownership: a manager gives an account to a rep, recorded with both names; then the rep may change it', async () => {
     const rep = await ensureUser(db, PEOPLE.rep);
     const p = await insertProspect(db, { name: 'Globex' });
+    await db.update(accounts).set({ ownerId: null }).where(eq(accounts.id, p.id)); // the rules gave it to Rita already
     const mgr = testApp(db);
     const res = await mgr.form(`/accounts/${p.id}/owner`, { ownerId: String(rep.id) });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(`/prospects/${p.id}?saved=1#owner`);
+    expect(res.headers.get('location')).toBe(`/prospects/${p.id}?owner=changed#owner`);
     expect((await db.select().from(accounts).where(eq(accounts.id, p.id)))[0]!.ownerId).toBe(rep.id);
     expect((await rows()).at(-1)).toMatchObject({
       entity: 'account',
@@ -101,6 +106,8 @@ describe('the audit page', () => {
     const rep = await ensureUser(db, PEOPLE.rep);
     const a = await insertProspect(db, { name: 'Alpha Inc' });
     const b = await insertProspect(db, { name: 'Bravo LLC' });
+    // Only the creations: the ownership rules' rows (each new prospect went to Rita) are not what this tests.
+    await db.delete(auditLog).where(eq(auditLog.action, 'owner_assigned'));
     await db.update(auditLog).set({ actorId: rep.id, actor: 'Rita Rep', at: new Date('2026-05-10T10:00:00Z') }).where(eq(auditLog.accountId, a.id));
     await db.update(auditLog).set({ at: new Date('2026-06-20T10:00:00Z') }).where(eq(auditLog.accountId, b.id));
     return { rep, a, b };

@@ -7,6 +7,7 @@ import type { Role } from '../../src/users/model.ts';
 import { resetDatabase, testDatabase } from '../support/db.ts';
 import { testApp, type ActAs } from '../support/app.ts';
 import { PEOPLE, apiToken, ensureUser } from '../support/auth.ts';
+import { proposePlan } from '../../src/ownership/plans.ts';
 import { insertProspect } from '../support/factories.ts';
 import { insertCustomer, insertDeal } from '../support/customers.ts';
 
@@ -47,7 +48,8 @@ async function fixtures() {
   const target = await ensureUser(db, { email: `target-${n}@test.invalid`, name: `Target ${n}`, role: 'rep', level: 1 });
   const token = await apiToken(db, rep.id, 'for revocation');
   const [{ id: tokenId } = { id: 0 }] = await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.tokenHash, sha256(token)));
-  return { prospect: prospect.id, customer: customer.id, deal: deal.id, target: target.id, token: tokenId };
+  const plan = await proposePlan(db, { cover: false, asOf: '2026-06-30', actor: { name: 'test' } });
+  return { prospect: prospect.id, customer: customer.id, deal: deal.id, target: target.id, token: tokenId, plan: plan.id };
 }
 
 function concretePath(pattern: string, f: Awaited<ReturnType<typeof fixtures>>): string {
@@ -58,6 +60,9 @@ function concretePath(pattern: string, f: Awaited<ReturnType<typeof fixtures>>):
     if (/\/(prospects|accounts)\//.test(pattern)) return String(f.prospect);
     if (/\/(team|users)\//.test(pattern)) return String(f.target);
     if (/\/tokens\//.test(pattern)) return String(f.token);
+    if (/\/territory\/plans\//.test(pattern)) return String(f.plan);
+    if (name === 'week') return '2026-06-29'; // a review week (a Monday); none taken: 404 for everyone allowed
+    if (/\/action-items\//.test(pattern)) return '1';
     throw new Error(`No fixture for :${name} in ${pattern}: add one to the permission test`);
   });
 }
@@ -158,16 +163,20 @@ describe('the rules say what the issue says', () => {
     expect(mine.ownerId).toBe((await t.apiUser())!.id);
     expect((await t.json('POST', `/api/prospects/${mine.id}/signals`, { type: 'call' })).status).toBe(201);
     const unowned = await insertProspect(db);
+    await db.update(accounts).set({ ownerId: null }).where(eq(accounts.id, unowned.id));
     const refused = await t.json('POST', `/api/prospects/${unowned.id}/signals`, { type: 'call' });
     expect(refused.status).toBe(403);
     expect(await refused.json()).toEqual({ error: `${unowned.name} has no owner yet: a manager can change it, or make it yours.` });
-    // A manager's new prospect has no owner until someone is given it.
+    // A manager's new prospect goes to a rep by the ownership rules, not to the manager.
     const m = await testApp(db).json('POST', '/api/prospects', { name: 'Theirs Ltd', domain: 'theirs.example.com' });
-    expect((await m.json()).ownerId).toBeNull();
+    const theirs = await m.json();
+    expect(theirs.ownerId).not.toBeNull();
+    expect(theirs.ownerId).not.toBe((await testApp(db).apiUser())!.id);
   });
 
   it('a refused htmx request says why in the flash area, and a signed-out one is sent to sign in', async () => {
     const p = await insertProspect(db);
+    await db.update(accounts).set({ ownerId: null }).where(eq(accounts.id, p.id));
     const rep = testApp(db, '2026-06-30', undefined, { as: 'otherRep' });
     const res = await rep.form(`/prospects/${p.id}/signals`, { type: 'call' }, { 'HX-Request': 'true' });
     expect(res.status).toBe(403);

@@ -6,7 +6,9 @@ import { Layout } from '../layout.tsx';
 import { TIER_CAUSES, TierBadge } from './components.tsx';
 import { DealsPanel, type DealProblem } from './deals.tsx';
 import type { OwnerInfo } from '../../src/ownership/owner-change.ts';
-import { OwnerCard } from '../accounts/owner.tsx';
+import { OwnerCard } from '../ownership/owner-card.tsx';
+import type { TouchDue } from '../../src/cadence/cadence.ts';
+import { CadenceLines } from '../home/cadence-line.tsx';
 
 export type CustomerView = {
   account: AccountRow;
@@ -21,6 +23,8 @@ export type CustomerView = {
   today: string;
   /** Who owns it, and who could (the Owner card). */
   owner?: OwnerInfo;
+  /** When the next call and visit are due (DOMAIN.md §5); the tier card shows them when given. */
+  cadence?: TouchDue[];
 };
 
 export type CustomerPageProps = CustomerView & {
@@ -115,6 +119,7 @@ export function TierCard(props: CustomerView) {
           <div class="muted small" data-testid="tier-reason">
             {props.summary}
           </div>
+          <CadenceLines dues={props.cadence} today={props.today} />
           {a.tier && a.tier !== t.tier ? (
             <div class="small">
               Stored tier {a.tier} (as of {a.tieredOn}); as of today it scores {t.tier}. The next re-tier will record the change.

@@ -14,6 +14,7 @@ export function listHref(q: ListQuery, change: Partial<ListQuery> = {}, base = '
   for (const f of m.flag) p.append('flag', f);
   if (m.status !== 'open') p.set('status', m.status);
   if (m.q) p.set('q', m.q);
+  if (m.owner !== undefined) p.set('owner', String(m.owner));
   if (m.sort !== 'grade') p.set('sort', m.sort);
   if (m.dir) p.set('dir', m.dir);
   if (m.page > 1) p.set('page', String(m.page));
@@ -61,6 +62,13 @@ function Filters(props: { q: ListQuery }) {
       {q.grade.map((g) => (
         <input type="hidden" name="grade" value={g} />
       ))}
+      {q.owner !== undefined ? (
+        <p class="small" data-testid="owner-filter">
+          <input type="hidden" name="owner" value={String(q.owner)} />
+          {q.owner === 'none' ? 'Only prospects nobody owns. ' : `Only prospects owned by user #${q.owner}. `}
+          <a href={listHref(q, { owner: undefined, page: 1, after: undefined })}>Show everyone’s</a>
+        </p>
+      ) : null}
       <div class="field">
         <label for="f-q">Search name or domain</label>
         <input type="search" id="f-q" name="q" value={q.q ?? ''} placeholder="acme" />

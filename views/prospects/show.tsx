@@ -7,9 +7,11 @@ import { daysBetween } from '../../src/shared/dates.ts';
 import { Card, Field, Flags, FormErrors, GradeBadge, emptyForm, type FormState, FirmographicFacts } from '../components.tsx';
 import { DealsPanel, type DealProblem } from '../customers/deals.tsx';
 import { Layout } from '../layout.tsx';
-import { OwnerCard } from '../accounts/owner.tsx';
+import { OwnerCard } from '../ownership/owner-card.tsx';
 import { AccountTrail } from '../audit/trail.tsx';
 import { viewerIs } from '../viewer.ts';
+import type { TouchDue } from '../../src/cadence/cadence.ts';
+import { CadenceLines } from '../home/cadence-line.tsx';
 
 export type ProspectView = {
   account: AccountRow;
@@ -24,6 +26,8 @@ export type ProspectView = {
   /** Who owns it, and who could (the Owner card); its audit trail (the Activity card). */
   owner?: OwnerInfo;
   audit?: AuditRow[];
+  /** When the next touch is due (DOMAIN.md §5); the grade card shows it when given. */
+  cadence?: TouchDue[];
 };
 
 export type StatusError = { action: 'disqualification' | 'loss'; message: string };
@@ -117,6 +121,7 @@ export function GradeCard(props: ProspectView) {
           <div>
             <Flags flags={g.flags} />
           </div>
+          <CadenceLines dues={props.cadence} today={props.today} />
         </div>
       </div>
       {a.status !== 'open' ? (

@@ -36,6 +36,9 @@ export function UserFormPage(props: { form: FormState; mode: 'new' | 'edit'; id?
           <Field form={f} name="state" label="State" options={stateOptions} />
           <Field form={f} name="leaveFrom" label="On leave from" type="date" hint="When on leave" />
           <Field form={f} name="leaveUntil" label="On leave until" type="date" hint="Optional" />
+          {props.mode === 'edit' ? (
+            <Field form={f} name="accounts" label="Their accounts while on leave" options={[['cover', 'Keep them, flagged as needing cover'], ['reassign', 'Reassign them now by the rules']]} hint="Deactivating someone always reassigns their accounts" />
+          ) : null}
           {props.mode === 'new' || isAdmin ? (
             <Field
               form={f}

@@ -1,0 +1,199 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import { query, type Db } from '../db/client.ts';
+import { accounts, auditLog, balancePlans, type BalancePlanRow } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit-log.ts';
+import { currentPolicy } from '../policy/store.ts';
+import type { Actor } from '../users/model.ts';
+import { TERRITORY_LOCK } from './auto-assign.ts';
+import { planBalance, type BalancePlan, type Move } from './balance.ts';
+import { requirementOf } from './model.ts';
+import { loadOwnedAccounts, loadReps, loadsFromGroups, ownerGroups, type TeamRep } from './territory.ts';
+
+// A balance is proposed (computed and stored), previewed, then applied whole or discarded. The
+// plan keeps what it was computed on: each rep's level, capacity, state and load, and each moved
+// account's owner and requirement. Applying re-checks all of it under the territory lock and
+// refuses the whole plan if anything moved, rather than apply half of a stale plan.
+
+export type PlanOptions = { cover: boolean };
+
+export type StoredRep = BalancePlan['reps'][number] & { name: string; region: string | null };
+
+export type PlanSummary = Omit<BalancePlan, 'moves' | 'reps'> & { moveCount: number; ms: number; accounts: number };
+
+export type PlanView = {
+  id: number;
+  status: 'proposed' | 'applied' | 'discarded';
+  asOf: string;
+  policyVersion: number;
+  options: PlanOptions;
+  summary: PlanSummary;
+  reps: StoredRep[];
+  moves: Move[];
+  createdBy: string;
+  createdAt: Date;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+};
+
+const viewOf = (r: BalancePlanRow): PlanView => ({
+  id: r.id,
+  status: r.status as PlanView['status'],
+  asOf: r.asOf,
+  policyVersion: r.policyVersion,
+  options: r.options as PlanOptions,
+  summary: r.summary as PlanSummary,
+  reps: r.reps as StoredRep[],
+  moves: r.moves as Move[],
+  createdBy: r.createdBy,
+  createdAt: r.createdAt,
+  decidedBy: r.decidedBy,
+  decidedAt: r.decidedAt,
+});
+
+/** Computes a balance on the territory as it is now and stores it as a proposal. */
+export async function proposePlan(db: Db, opts: PlanOptions & { asOf: string; actor: Actor }): Promise<PlanView> {
+  // One snapshot for the reps, the accounts and the policy, so the plan is of one moment.
+  const row = await db.transaction(
+    async (tx) => {
+      const { version, policy } = await currentPolicy(tx);
+      const [reps, owned] = [await loadReps(tx), await loadOwnedAccounts(tx, policy.ownership)];
+      const started = performance.now();
+      const plan = planBalance(owned, reps, { cover: opts.cover });
+      const ms = Math.round(performance.now() - started);
+      const names = new Map(reps.map((r) => [r.id, r] as const));
+      const storedReps: StoredRep[] = plan.reps.map((r) => ({ ...r, name: names.get(r.id)?.name ?? `#${r.id}`, region: names.get(r.id)?.region ?? null }));
+      const { moves, reps: _, ...rest } = plan;
+      const summary: PlanSummary = { ...rest, moveCount: moves.length, ms, accounts: owned.length };
+      const [row] = await tx
+        .insert(balancePlans)
+        .values({ asOf: opts.asOf, policyVersion: version, options: opts, summary, reps: storedReps, moves, createdBy: opts.actor.name, createdById: opts.actor.id ?? null })
+        .returning();
+      return row!;
+    },
+    { isolationLevel: 'repeatable read' },
+  );
+  return viewOf(row);
+}
+
+export async function getPlan(db: Db, id: number): Promise<PlanView | null> {
+  const [row] = await db.select().from(balancePlans).where(eq(balancePlans.id, id));
+  return row ? viewOf(row) : null;
+}
+
+export async function recentPlans(db: Db, limit = 10) {
+  return db
+    .select({ id: balancePlans.id, status: balancePlans.status, createdBy: balancePlans.createdBy, createdAt: balancePlans.createdAt, decidedBy: balancePlans.decidedBy, summary: balancePlans.summary })
+    .from(balancePlans)
+    .orderBy(desc(balancePlans.id))
+    .limit(limit);
+}
+
+export type ApplyResult =
+  | { ok: true; plan: PlanView; moved: number }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'decided'; plan: PlanView }
+  | { ok: false; reason: 'stale'; problems: string[] };
+
+const MAX_PROBLEMS = 8;
+
+/** What changed since the plan was computed, in sentences (empty: nothing, it can be applied). */
+async function staleness(tx: Db, plan: PlanView): Promise<string[]> {
+  const problems: string[] = [];
+  const { version, policy } = await currentPolicy(tx);
+  if (version !== plan.policyVersion) problems.push(`The ownership policy changed (version ${plan.policyVersion} → ${version}).`);
+  const reps = await loadReps(tx);
+  const now = new Map<number, TeamRep>(reps.map((r) => [r.id, r]));
+  const loads = loadsFromGroups(await ownerGroups(tx), reps, policy.ownership);
+  for (const r of plan.reps) {
+    const cur = now.get(r.id);
+    if (!cur) problems.push(`${r.name} is no longer a rep.`);
+    else if (cur.level !== r.level || cur.capacity !== r.capacity || cur.state !== r.state) problems.push(`${r.name}'s level, capacity or state changed.`);
+    else {
+      const l = loads.get(r.id)!;
+      if (l.load !== r.before.load || l.count !== r.before.count) problems.push(`${r.name} now carries ${l.count} accounts (${l.load} points); the plan was made when they carried ${r.before.count} (${r.before.load}).`);
+    }
+    if (problems.length >= MAX_PROBLEMS) return problems;
+  }
+  if (reps.length !== plan.reps.length) problems.push('Reps were added to the team.');
+  if (!plan.moves.length) return problems;
+  const ids = plan.moves.map((m) => m.accountId);
+  const rows = await query<{ id: number; ownerId: number | null; pinned: boolean; kind: string; status: string; grade: string | null; tier: string | null }>(
+    tx,
+    sql`select id, owner_id as "ownerId", pinned, kind, status, grade, tier from ${accounts}
+        where id in (select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::int) order by id for update`,
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const m of plan.moves) {
+    const a = byId.get(m.accountId);
+    const need = a ? requirementOf(a, policy.ownership) : null;
+    if (!a) problems.push(`Account #${m.accountId} no longer exists.`);
+    else if (a.ownerId !== m.from) problems.push(`Account #${m.accountId} changed owner since.`);
+    else if (a.pinned) problems.push(`Account #${m.accountId} was pinned since.`);
+    else if (!need || need.key !== m.key) problems.push(`Account #${m.accountId} is now ${need ? need.key : 'closed'}, not ${m.key}.`);
+    if (problems.length >= MAX_PROBLEMS) break;
+  }
+  return problems;
+}
+
+/** Applies a proposed plan whole, in one transaction, or refuses it whole when the territory changed. */
+export async function applyPlan(db: Db, id: number, actor: Actor): Promise<ApplyResult> {
+  return db.transaction(async (tx) => {
+    // Serialised with automatic assignment and other plans: two managers applying at once take turns.
+    await tx.execute(sql`select pg_advisory_xact_lock(${TERRITORY_LOCK})`);
+    const [row] = await tx.select().from(balancePlans).where(eq(balancePlans.id, id)).for('update');
+    if (!row) return { ok: false as const, reason: 'not_found' as const };
+    const plan = viewOf(row);
+    if (plan.status !== 'proposed') return { ok: false as const, reason: 'decided' as const, plan };
+    const problems = await staleness(tx, plan);
+    if (problems.length) return { ok: false as const, reason: 'stale' as const, problems };
+    if (plan.moves.length) {
+      const updates = plan.moves.map((m) => ({ id: m.accountId, owner_id: m.to }));
+      await tx.execute(sql`
+        update ${accounts} a set owner_id = v.owner_id, unassignable = false, updated_at = now()
+        from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as v(id int, owner_id int)
+        where a.id = v.id`);
+      const names = new Map(plan.reps.map((r) => [r.id, r.name]));
+      const audits = plan.moves.map((m) => ({
+        actor_id: actor.id ?? null,
+        actor: actor.name,
+        account_id: m.accountId,
+        before: { ownerId: m.from, owner: m.from === null ? null : (names.get(m.from) ?? null) },
+        after: { ownerId: m.to, owner: names.get(m.to) ?? null, cause: `balance plan #${plan.id}`, reason: m.reason, why: m.why },
+      }));
+      // One statement for every move's audit row: a plan may move thousands of accounts.
+      await tx.execute(sql`
+        insert into ${auditLog} (actor_id, actor, entity, entity_id, account_id, action, before, after)
+        select actor_id, actor, 'account', account_id, account_id, 'owner_changed', before, after
+        from jsonb_to_recordset(${JSON.stringify(audits)}::jsonb) as v(actor_id int, actor text, account_id int, before jsonb, after jsonb)`);
+    }
+    const [after] = await tx
+      .update(balancePlans)
+      .set({ status: 'applied', decidedBy: actor.name, decidedAt: sql`now()` })
+      .where(eq(balancePlans.id, id))
+      .returning();
+    await writeAudit(tx, { actor: actor.name, actorId: actor.id ?? null, entity: 'account', entityId: null, accountId: null, action: 'balance_applied', after: { plan: id, moves: plan.moves.length } });
+    return { ok: true as const, plan: viewOf(after!), moved: plan.moves.length };
+  });
+}
+
+export async function discardPlan(db: Db, id: number, actor: Actor): Promise<{ ok: true; plan: PlanView } | { ok: false; reason: 'not_found' } | { ok: false; reason: 'decided'; plan: PlanView }> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select().from(balancePlans).where(eq(balancePlans.id, id)).for('update');
+    if (!row) return { ok: false as const, reason: 'not_found' as const };
+    if (row.status !== 'proposed') return { ok: false as const, reason: 'decided' as const, plan: viewOf(row) };
+    const [after] = await tx.update(balancePlans).set({ status: 'discarded', decidedBy: actor.name, decidedAt: sql`now()` }).where(eq(balancePlans.id, id)).returning();
+    return { ok: true as const, plan: viewOf(after!) };
+  });
+}
+
+export type MoveFilter = { rep?: number; reason?: string; level?: number; page: number };
+export const MOVES_PAGE = 100;
+
+/** The plan's moves that match a filter, one page of them, and how many match. */
+export function filterMoves(plan: PlanView, f: MoveFilter): { moves: Move[]; total: number } {
+  const levelOf = new Map(plan.reps.map((r) => [r.id, r.level]));
+  const all = plan.moves.filter(
+    (m) => (f.rep === undefined || m.from === f.rep || m.to === f.rep) && (f.reason === undefined || m.reason === f.reason) && (f.level === undefined || levelOf.get(m.to) === f.level),
+  );
+  return { moves: all.slice((f.page - 1) * MOVES_PAGE, f.page * MOVES_PAGE), total: all.length };
+}

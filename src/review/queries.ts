@@ -1,0 +1,306 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { query, type Db } from '../db/client.ts';
+import { accountSnapshots, accounts, actionItems, reviewNotes, snapshotChanges, snapshotCounts, snapshotMonths, snapshotMoves, snapshotOverdue, snapshotWeeks, users } from '../db/schema.ts';
+import type { Policy } from '../policy/policy.ts';
+import { isoDate } from '../shared/validation.ts';
+import { CHANGE_LISTS, LISTS, type ChangeList, type ListName } from './diff.ts';
+import { countLines, gradeTrend, matrixOf, repLines, totalsOf, valueByMonth, type CountLine, type CountRow, type Matrix, type MonthBucket, type OwnerFilter, type RepInfo, type RepLine, type WeekTotals } from './summary.ts';
+import { isMonday } from './weeks.ts';
+
+// What the review page, its API twin and its CSV read. Everything comes from the per-week rows
+// derived when a week was taken (derive.ts), plus the first rows of each list in display order
+// (an index range each), so the page costs the same at a hundred accounts or a million.
+
+const one = <T extends z.ZodType>(s: T) => z.preprocess((v) => (Array.isArray(v) ? v[0] : v === '' ? undefined : v), s.optional());
+
+export const CSV_LISTS = [...LISTS, 'reps', 'actions'] as const;
+export type CsvList = (typeof CSV_LISTS)[number];
+
+/** The review's query string: the week (a Monday) and the owner, level and region filters. */
+export const reviewQuerySchema = z.object({
+  week: one(isoDate.refine(isMonday, 'must be a Monday (YYYY-MM-DD): weeks are named by their Monday')),
+  owner: one(z.union([z.literal('none'), z.coerce.number({ error: 'must be a user number or "none"' }).int().min(1).max(2_147_483_647)])),
+  level: one(z.coerce.number({ error: 'must be a level from 1 to 4' }).int().min(1).max(4)),
+  region: one(z.string().trim().min(1).max(100)),
+});
+export type ReviewQuery = z.infer<typeof reviewQuerySchema>;
+
+export const filterOf = (q: ReviewQuery): OwnerFilter => ({ owner: q.owner, level: q.level, region: q.region });
+
+/** The SQL conditions of the owner, level and region filters on an owner column. */
+export function ownerWhere(col: SQL, f: OwnerFilter): SQL {
+  const w: SQL[] = [];
+  if (f.owner === 'none') w.push(sql`${col} is null`);
+  else if (f.owner !== undefined) w.push(sql`${col} = ${f.owner}`);
+  if (f.level !== undefined) w.push(sql`${col} in (select id from ${users} where level = ${f.level})`);
+  if (f.region !== undefined) w.push(sql`${col} in (select id from ${users} where region = ${f.region})`);
+  return w.length ? sql`and ${sql.join(w, sql` and `)}` : sql``;
+}
+
+export type WeekInfo = { week: string; source: string; accounts: number; takenBy: string; takenAt: Date; comparedWith: string | null };
+
+export async function weekList(db: Db): Promise<WeekInfo[]> {
+  return db
+    .select({ week: snapshotWeeks.week, source: snapshotWeeks.source, accounts: snapshotWeeks.accounts, takenBy: snapshotWeeks.takenBy, takenAt: snapshotWeeks.takenAt, comparedWith: snapshotWeeks.comparedWith })
+    .from(snapshotWeeks)
+    .orderBy(sql`${snapshotWeeks.week} desc`);
+}
+
+/** An account of a list as the review shows it: this week's state and last week's. */
+export type ListRow = {
+  accountId: number;
+  name: string | null;
+  kind: string;
+  status: string;
+  grade: string | null;
+  tier: string | null;
+  fit: number | null;
+  tierScore: number | null;
+  closeBy: string | null;
+  flags: string[];
+  slipCount: number;
+  openValue: number;
+  ownerId: number | null;
+  ownerName: string | null;
+  prevKind: string | null;
+  prevStatus: string | null;
+  prevGrade: string | null;
+  prevTier: string | null;
+  prevSlipCount: number | null;
+};
+
+/** Where a list continues after its last row: the position (change lists) or the order key and id. */
+export type ListCursor = { pos?: number; key?: string | null; id?: number };
+
+const LIST_COLUMNS = sql`c.account_id as "accountId", a.name, c.kind, c.status, c.grade, c.tier, c.fit, c.tier_score as "tierScore",
+  c.close_by::text as "closeBy", c.flags, c.slip_count as "slipCount", c.open_value as "openValue", c.owner_id as "ownerId", u.name as "ownerName",
+  p.kind as "prevKind", p.status as "prevStatus", p.grade as "prevGrade", p.tier as "prevTier", p.slip_count as "prevSlipCount"`;
+
+/** One list's statement: its first `limit` rows in display order, after `cursor`. */
+function listStatement(list: ListName, week: string, prev: string | null, f: OwnerFilter, limit: number, cursor: ListCursor = {}): SQL {
+  const joins = sql`left join ${accountSnapshots} p on p.week = ${prev}::date and p.account_id = c.account_id
+    left join ${accounts} a on a.id = c.account_id
+    left join ${users} u on u.id = c.owner_id`;
+  if ((CHANGE_LISTS as readonly string[]).includes(list)) {
+    return sql`select x.pos, null::text as "sortKey", ${LIST_COLUMNS}
+      from ${snapshotChanges} x
+      join ${accountSnapshots} c on c.week = x.week and c.account_id = x.account_id
+      ${joins}
+      where x.week = ${week}::date and x.list = ${list} and x.pos > ${cursor.pos ?? 0} ${ownerWhere(sql`x.owner_id`, f)}
+      order by x.pos limit ${limit}`;
+  }
+  // The A list by close-by date, the stale list by grade: each the order of its partial index
+  // (account_snapshots_a_list_idx, _stale_idx); a key of null comes last.
+  const [key, cond] = list === 'a_list' ? [sql`c.close_by`, sql`c.grade = 'A'`] : [sql`c.grade`, sql`'stale' = any(c.flags)`];
+  const keyText = list === 'a_list' ? sql`c.close_by::text` : sql`c.grade`;
+  const after =
+    cursor.id === undefined
+      ? sql``
+      : cursor.key === null
+        ? sql`and ${key} is null and c.account_id > ${cursor.id}`
+        : sql`and (${key} > ${cursor.key}${list === 'a_list' ? sql`::date` : sql``} or ${key} is null or (${key} = ${cursor.key}${list === 'a_list' ? sql`::date` : sql``} and c.account_id > ${cursor.id}))`;
+  return sql`select null::int as pos, ${keyText} as "sortKey", ${LIST_COLUMNS}
+    from ${accountSnapshots} c
+    ${joins}
+    where c.week = ${week}::date and c.kind = 'prospect' and c.status = 'open' and ${cond} ${after} ${ownerWhere(sql`c.owner_id`, f)}
+    order by ${key}, c.account_id limit ${limit}`;
+}
+
+type RawListRow = ListRow & { pos?: number; sortKey?: string | null; list?: string };
+
+const toListRow = ({ pos: _p, sortKey: _s, list: _l, ...r }: RawListRow): ListRow => ({
+  ...r,
+  accountId: Number(r.accountId),
+  fit: r.fit === null ? null : Number(r.fit),
+  tierScore: r.tierScore === null ? null : Number(r.tierScore),
+  slipCount: Number(r.slipCount),
+  openValue: Number(r.openValue),
+  ownerId: r.ownerId === null ? null : Number(r.ownerId),
+  prevSlipCount: r.prevSlipCount === null ? null : Number(r.prevSlipCount),
+});
+
+/** A page of one list after `cursor`, with the cursor of the next page (null at the end). */
+export async function listPage(db: Db, list: ListName, week: string, prev: string | null, f: OwnerFilter, limit: number, cursor: ListCursor = {}): Promise<{ rows: ListRow[]; next: ListCursor | null }> {
+  const raw = await query<RawListRow>(db, listStatement(list, week, prev, f, limit, cursor));
+  const last = raw[raw.length - 1];
+  const next = raw.length < limit || !last ? null : last.pos != null ? { pos: Number(last.pos) } : { key: last.sortKey ?? null, id: Number(last.accountId) };
+  return { rows: raw.map(toListRow), next };
+}
+
+export type ListPreview = { total: number; rows: ListRow[] };
+
+export type NoteView = { id: number; week: string; body: string; createdBy: string; createdAt: Date };
+export type ActionItemView = {
+  id: number;
+  week: string;
+  text: string;
+  ownerId: number | null;
+  ownerName: string | null;
+  dueOn: string | null;
+  accountId: number | null;
+  accountName: string | null;
+  accountKind: string | null;
+  status: string;
+  doneOn: string | null;
+  doneBy: string | null;
+  version: number;
+  createdBy: string;
+};
+
+export type Person = RepInfo & { email: string };
+
+export type Review = {
+  weeks: WeekInfo[];
+  week: WeekInfo;
+  /** The week this one is compared with (null: the first week taken). */
+  prev: WeekInfo | null;
+  filter: OwnerFilter;
+  totals: WeekTotals;
+  prevTotals: WeekTotals | null;
+  lines: CountLine[];
+  matrix: Matrix;
+  lists: Record<ListName, ListPreview>;
+  reps: RepLine[];
+  trend: { weeks: string[]; values: ReturnType<typeof gradeTrend> };
+  months: MonthBucket[];
+  notes: NoteView[];
+  actions: ActionItemView[];
+  people: Person[];
+  regions: string[];
+};
+
+export const TREND_WEEKS = 12;
+
+/**
+ * The review of `week` (default: the latest taken) against the week it was compared with when
+ * derived; null when no week was taken yet, or `week` was not.
+ */
+export async function loadReview(db: Db, q: ReviewQuery, policy: Policy, listLimit = 25): Promise<Review | null | 'no_week'> {
+  const weeks = await weekList(db);
+  if (!weeks.length) return null;
+  const week = q.week ? weeks.find((w) => w.week === q.week) : weeks[0];
+  if (!week) return 'no_week';
+  const prev = (week.comparedWith && weeks.find((w) => w.week === week.comparedWith)) || null;
+  const f = filterOf(q);
+  const W = week.week, P = prev?.week ?? null;
+  const trendWeeks = weeks.filter((w) => w.week <= W).slice(0, TREND_WEEKS).map((w) => w.week).reverse();
+
+  const counts = await query<CountRow>(
+    db,
+    sql`select week::text, owner_id as "ownerId", kind, status, grade, tier, stale, n, open_value as "openValue"
+        from ${snapshotCounts} where week in (${W}::date, ${P ?? W}::date) ${ownerWhere(sql`owner_id`, f)}`,
+  );
+  const trendRows = await query<{ week: string; grade: string | null; n: number }>(
+    db,
+    sql`select week::text, grade, sum(n)::int as n from ${snapshotCounts}
+        where week in (${sql.join(trendWeeks.map((w) => sql`${w}::date`), sql`, `)}) and kind = 'prospect' and status = 'open' ${ownerWhere(sql`owner_id`, f)}
+        group by week, grade`,
+  );
+  const monthRows = await query<{ month: string; n: number; openValue: number }>(
+    db,
+    sql`select month, sum(n)::int as n, sum(open_value) as "openValue" from ${snapshotMonths} where week = ${W}::date ${ownerWhere(sql`owner_id`, f)} group by month`,
+  );
+  const moves = await query<{ fromKey: string; toKey: string; n: number }>(
+    db,
+    sql`select from_key as "fromKey", to_key as "toKey", sum(n)::int as n from ${snapshotMoves} where week = ${W}::date ${ownerWhere(sql`owner_id`, f)} group by 1, 2`,
+  );
+  const listCounts = await query<{ list: string; n: number }>(
+    db,
+    sql`select list, count(*)::int as n from ${snapshotChanges} where week = ${W}::date ${ownerWhere(sql`owner_id`, f)} group by list`,
+  );
+  const overdue = await query<{ ownerId: number; n: number }>(db, sql`select owner_id as "ownerId", n from ${snapshotOverdue} where week = ${W}::date`);
+  // Every list's first rows in one round trip.
+  const previews = await query<RawListRow>(
+    db,
+    sql.join(
+      LISTS.map((l) => sql`(select ${l}::text as list, t.* from (${listStatement(l, W, P, f, listLimit)}) t)`),
+      sql` union all `,
+    ),
+  );
+  const people = await peopleOf(db);
+  const notes = await notesOf(db, W);
+  const actions = await actionItemsOf(db, W);
+
+  const tierNames = policy.tiering.tiers.map((t) => t.name);
+  const cur = counts.filter((r) => r.week === W).map(numbers);
+  const before = P ? counts.filter((r) => r.week === P).map(numbers) : null;
+  const totals = totalsOf(cur, tierNames);
+  const prevTotals = before ? totalsOf(before, tierNames) : null;
+  const listTotal = new Map(listCounts.map((r) => [r.list, Number(r.n)]));
+  const lists = Object.fromEntries(
+    LISTS.map((l): [ListName, ListPreview] => [
+      l,
+      {
+        total: l === 'stale' ? totals.stale : l === 'a_list' ? totals.grades.A : (listTotal.get(l) ?? 0),
+        rows: previews
+          .filter((r) => r.list === l)
+          .sort(previewOrder)
+          .map(toListRow),
+      },
+    ]),
+  ) as Record<ListName, ListPreview>;
+  return {
+    weeks,
+    week,
+    prev,
+    filter: f,
+    totals,
+    prevTotals,
+    lines: countLines(totals, prevTotals),
+    matrix: matrixOf(moves.map((m) => ({ ownerId: null, fromKey: m.fromKey, toKey: m.toKey, n: Number(m.n) }))),
+    lists,
+    reps: repLines(cur, people, new Map(overdue.map((o) => [Number(o.ownerId), Number(o.n)])), policy.ownership, f),
+    trend: { weeks: trendWeeks, values: gradeTrend(trendRows.map((r) => ({ ...r, n: Number(r.n) })), trendWeeks) },
+    months: valueByMonth(monthRows.map((r) => ({ month: r.month, n: Number(r.n), openValue: Number(r.openValue) })), W),
+    notes,
+    actions,
+    people,
+    regions: [...new Set(people.map((p) => p.region).filter((r): r is string => !!r))].sort(),
+  };
+}
+
+/** A union's branches keep no order of their own: each list's, again (nulls last, as in SQL). */
+function previewOrder(a: RawListRow, b: RawListRow): number {
+  if (a.pos != null && b.pos != null) return Number(a.pos) - Number(b.pos);
+  const ka = a.sortKey ?? null, kb = b.sortKey ?? null;
+  if (ka !== kb) return ka === null ? 1 : kb === null ? -1 : ka < kb ? -1 : 1;
+  return Number(a.accountId) - Number(b.accountId);
+}
+
+const numbers = (r: CountRow): CountRow => ({ ...r, ownerId: r.ownerId === null ? null : Number(r.ownerId), n: Number(r.n), openValue: Number(r.openValue) });
+
+export async function peopleOf(db: Db): Promise<Person[]> {
+  return db
+    .select({ id: users.id, name: users.name, email: users.email, role: users.role, level: users.level, capacity: users.capacity, region: users.region, state: users.state })
+    .from(users)
+    .orderBy(users.name, users.id);
+}
+
+export async function notesOf(db: Db, week: string): Promise<NoteView[]> {
+  return db
+    .select({ id: reviewNotes.id, week: reviewNotes.week, body: reviewNotes.body, createdBy: reviewNotes.createdBy, createdAt: reviewNotes.createdAt })
+    .from(reviewNotes)
+    .where(sql`${reviewNotes.week} = ${week}::date`)
+    .orderBy(reviewNotes.id);
+}
+
+/**
+ * The action items a week's review shows: those recorded that week, and those of earlier weeks
+ * still open then (open now, or done on or after its Monday), open ones first by due date.
+ */
+export async function actionItemsOf(db: Db, week: string): Promise<ActionItemView[]> {
+  return query<ActionItemView>(
+    db,
+    sql`select i.id, i.week::text, i.text, i.owner_id as "ownerId", u.name as "ownerName", i.due_on::text as "dueOn",
+          i.account_id as "accountId", a.name as "accountName", a.kind as "accountKind", i.status, i.done_on::text as "doneOn", i.done_by as "doneBy",
+          i.version, i.created_by as "createdBy"
+        from ${actionItems} i
+        left join ${users} u on u.id = i.owner_id
+        left join ${accounts} a on a.id = i.account_id
+        where i.week = ${week}::date or (i.week < ${week}::date and (i.status = 'open' or i.done_on >= ${week}::date))
+        order by i.status desc, i.due_on nulls last, i.id`,
+  ).then((rows) => rows.map((r) => ({ ...r, id: Number(r.id), ownerId: r.ownerId === null ? null : Number(r.ownerId), accountId: r.accountId === null ? null : Number(r.accountId), version: Number(r.version) })));
+}
+
+export const isChangeList = (l: string): l is ChangeList => (CHANGE_LISTS as readonly string[]).includes(l);
