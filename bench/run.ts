@@ -2,7 +2,9 @@
 //
 // Generates its own data (cached under bench/.out/, git-ignored), measures, and writes each
 // benchmark's figures with the machine and date into docs/benchmarks.md (a marked section per
-// benchmark and scale). Benchmarks (--only): grading, regrade, retier, pages-pg, pages-pglite, memory.
+// benchmark and scale). Benchmarks (--only): grading, regrade, retier, pages-pg, pages-pglite, memory, planner.
+// planner: the pure territory balance planner on generated teams, in memory (no database).
+// territory: the territory page and a balance plan end to end through the app (its own database).
 // retier: re-tiering every customer (its own database), then prospect conversions under load
 // through the app (skip these with --no-convert).
 // PostgreSQL runs in a throwaway-settings cluster this script starts (as the postgres user when
@@ -13,6 +15,8 @@ import postgres from 'postgres';
 import { OUT, SCALES, type Scale, type ScaleName } from './config.ts';
 import { writeSection } from './doc.ts';
 import { gradingMarkdown, runGradingBench } from './grading.ts';
+import { plannerMarkdown, runPlannerBench } from './planner.ts';
+import { runTerritory, territoryMarkdown } from './territory.ts';
 import { deepPagesPg, explainPg, pagesMarkdown, pgCookie, runPagesPg, samplePgIds, type PagesPgResult } from './http.ts';
 import { benchCookie } from './session.ts';
 import { ensurePgData, ensurePgliteData, PG_DATABASE, pgliteDir, type LoadInfo } from './load.ts';
@@ -24,7 +28,7 @@ import { convertMarkdown, ensureRetierData, retierMarkdown, runConvert, runRetie
 import { fmtInt, log, table } from './stats.ts';
 import { join } from 'node:path';
 
-const BENCHES = ['grading', 'regrade', 'retier', 'pages-pg', 'pages-pglite', 'memory'] as const;
+const BENCHES = ['grading', 'regrade', 'retier', 'pages-pg', 'pages-pglite', 'memory', 'planner', 'territory'] as const;
 type Bench = (typeof BENCHES)[number];
 
 function parseArgs(argv: string[]) {
@@ -114,6 +118,11 @@ async function main() {
     section('grading', gradingMarkdown(runGradingBench(scale)));
   }
 
+  if (only.has('planner')) {
+    log('8. territory balance planner');
+    section('planner', plannerMarkdown(runPlannerBench(scale)));
+  }
+
   let pgInfo: LoadInfo | undefined;
   let pgPages: PagesPgResult | undefined;
   let pgStartup: StartupResult | undefined;
@@ -184,6 +193,18 @@ async function main() {
     }
   }
 
+  if (only.has('territory')) {
+    let cluster: PgCluster | undefined;
+    try {
+      cluster = await openCluster(join(OUT, `pg-${scale.name}`), MEASURE_SETTINGS);
+      log('9. the territory page and a balance plan end to end, PostgreSQL');
+      section('territory', territoryMarkdown(await runTerritory(cluster, scale), { goals: full }));
+    } finally {
+      cluster?.stop();
+      log('PostgreSQL stopped');
+    }
+  }
+
   let pgliteInfo: (LoadInfo & { dataDir: string }) | undefined;
   let pgliteLoad: AppLoadResult | undefined;
   let pgliteStartup: StartupResult | undefined;
@@ -244,8 +265,8 @@ async function main() {
   };
   const pgRecord = pgInfo ?? cachedInfo(join(OUT, `pg-${scale.name}.json`));
   const pgliteRecord = pgliteInfo ?? cachedInfo(`${pgliteDir(scale.name)}.json`);
-  // The re-tier benchmark has its own database (described in its section): alone, it leaves this one be.
-  if ((pgRecord || pgliteRecord) && [...only].some((b) => b !== 'retier')) section('data', generationMarkdown(pgRecord, pgliteRecord));
+  // The re-tier benchmark has its own database (described in its section), the planner none: alone, they leave this one be.
+  if ((pgRecord || pgliteRecord) && [...only].some((b) => b !== 'retier' && b !== 'planner' && b !== 'territory')) section('data', generationMarkdown(pgRecord, pgliteRecord));
   log(`done in ${Math.round((performance.now() - started) / 1000)} s; PGlite data in ${pgliteDir(scale.name)}`);
 }
 

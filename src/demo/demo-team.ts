@@ -6,7 +6,7 @@ import { writeAudit } from '../audit/audit-log.ts';
 import { hashPassword } from '../users/passwords.ts';
 import type { Actor, Role } from '../users/model.ts';
 import { DEMO_REPS, generateDemo } from './generate.ts';
-import { loadDemo, type DemoLoadOptions, type DemoLoadResult } from './load-demo.ts';
+import { loadDemo, loadDemoReview, type DemoLoadOptions, type DemoLoadResult } from './load-demo.ts';
 
 // The demo's team: one admin, one manager and the demo's reps (two at each level), who own the
 // demo accounts they worked. Their passwords are DETERMINISTIC AND PUBLIC ("demo-<first
@@ -100,5 +100,7 @@ export async function loadDemoWithTeam(db: Db, opts: DemoLoadOptions & { passwor
     const actor = opts.actor ?? LOADER;
     await writeAudit(tx, { actor: actor.name, actorId: actor.id ?? null, entity: 'account', entityId: null, accountId: null, action: 'demo_loaded', after: loaded });
   });
+  // Weekly reviews of the last 12 weeks, once the accounts have their owners (snapshots keep them).
+  await loadDemoReview(db, { today: opts.today, managerId: team.find((m) => m.role === 'manager')?.id });
   return { loaded, team };
 }

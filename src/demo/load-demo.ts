@@ -1,6 +1,7 @@
-import { count, inArray, or } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { accounts, deals, gradeChanges, jobRuns, signals, tierChanges } from '../db/schema.ts';
+import { count, desc, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { query, type Db } from '../db/client.ts';
+import { accounts, actionItems, deals, gradeChanges, jobRuns, reviewNotes, signals, snapshotWeeks, tierChanges } from '../db/schema.ts';
+import { backfillSnapshots, takeSnapshot } from '../review/snapshot.ts';
 import { tierChangeRow, tierColumns, type TierCause } from '../customers/apply-tiering.ts';
 import { conversionChange } from '../customers/convert-prospect.ts';
 import { tierSummary } from '../customers/explain-tier.ts';
@@ -284,4 +285,38 @@ function replayCustomer(p: DemoProspect, closed: Grading, { policy, policyVersio
       updatedAt: p.paymentOn ? at(p.paymentOn, 14) : conversion.at,
     },
   };
+}
+
+/**
+ * The demo's weekly review: the 12 weeks before this one back-filled from the history just
+ * loaded, this week's snapshot, and a few notes and action items (one done, one carried over from
+ * last week). Snapshots keep each account's owner, so this runs once the demo accounts have theirs.
+ * Weeks already taken are left alone; the notes are added only to a review that has none.
+ */
+export async function loadDemoReview(db: Db, opts: { today: string; managerId?: number | null }): Promise<void> {
+  const actor = 'demo loader';
+  await backfillSnapshots(db, { today: opts.today, weeks: 12, actor });
+  await takeSnapshot(db, { today: opts.today, actor });
+  const [thisWeek, lastWeek] = (await db.select({ week: snapshotWeeks.week }).from(snapshotWeeks).orderBy(desc(snapshotWeeks.week)).limit(2)).map((w) => w.week);
+  if (!thisWeek || !lastWeek || (await db.select({ id: reviewNotes.id }).from(reviewNotes).limit(1)).length) return;
+  // The soonest-closing A prospect and the most-slipped one of last week, with their owners.
+  const pick = (order: SQL, where: SQL) =>
+    query<{ id: number; name: string; owner_id: number }>(
+      db,
+      sql`select s.account_id as id, a.name, s.owner_id from account_snapshots s join accounts a on a.id = s.account_id
+          where s.week = ${lastWeek}::date and s.kind = 'prospect' and s.status = 'open' and s.owner_id is not null and ${where}
+          order by ${order}, s.account_id limit 1`,
+    );
+  const [top] = await pick(sql`s.close_by nulls last`, sql`s.grade = 'A'`);
+  const [slipped] = await pick(sql`s.slip_count desc`, sql`'slipped' = any(s.flags)`);
+  const day = (week: string, n: number) => fromDayNumber(dayNumber(week) + n);
+  await db.insert(reviewNotes).values([
+    { week: lastWeek, body: 'Forecast call: the A list is on track; the slipped deals need new dates before the quarter ends.', createdBy: actor },
+    { week: thisWeek, body: 'Two conversions this week. Stale prospects are up: every rep clears their oldest five before Friday.', createdBy: actor },
+  ]);
+  const items: (typeof actionItems.$inferInsert)[] = [];
+  if (slipped) items.push({ week: lastWeek, text: `Get a new decision date from ${slipped.name}`, ownerId: Number(slipped.owner_id), dueOn: day(lastWeek, 4), accountId: Number(slipped.id), status: 'done', doneOn: day(lastWeek, 3), doneBy: actor, version: 2, createdBy: actor });
+  if (top) items.push({ week: lastWeek, text: `Book the final demo with ${top.name}`, ownerId: Number(top.owner_id), dueOn: day(thisWeek, 2), accountId: Number(top.id), createdBy: actor });
+  if (opts.managerId) items.push({ week: thisWeek, text: 'Propose a territory balance for the reps over capacity', ownerId: opts.managerId, dueOn: day(thisWeek, 7), createdBy: actor });
+  if (items.length) await db.insert(actionItems).values(items);
 }

@@ -90,17 +90,26 @@ export function assignAccount(account: OwnedAccount, reps: readonly Rep[], loads
     };
   }
 
-  const cands = reps.filter((r) => eligible(r, need.minLevel)).map((r) => candidate(r, account, loads.get(r.id)));
-  if (!cands.length) {
+  // The best candidate and the runner-up (to say what decided), in one pass.
+  let best: Candidate | undefined;
+  let next: Candidate | undefined;
+  let anyAtMin = false;
+  for (const r of reps) {
+    if (!eligible(r, need.minLevel)) continue;
+    const c = candidate(r, account, loads.get(r.id));
+    anyAtMin ||= c.atMin;
+    if (!best || compare(c, best) < 0) {
+      next = best;
+      best = c;
+    } else if (!next || compare(c, next) < 0) next = c;
+  }
+  if (!best) {
     return {
       outcome: 'unassignable',
       ownerId: account.ownerId,
       reason: `Unassignable: no active rep has level ${need.minLevel} or above for ${what}, so it stays where it is for a manager to decide.`,
     };
   }
-  cands.sort(compare);
-  const best = cands[0]!;
-  const next = cands[1];
   const to = repLabel(best.rep.id, names);
   if (best.rep.id === account.ownerId) {
     return {
@@ -111,7 +120,7 @@ export function assignAccount(account: OwnedAccount, reps: readonly Rep[], loads
   }
   const level = best.atMin
     ? `level ${best.rep.level} is the minimum for ${what}`
-    : `level ${best.rep.level} qualifies for ${what} and no rep at the minimum level ${need.minLevel} ${cands.some((c) => c.atMin) ? 'has room' : 'is active'}`;
+    : `level ${best.rep.level} qualifies for ${what} and no rep at the minimum level ${need.minLevel} ${anyAtMin ? 'has room' : 'is active'}`;
   let order: string;
   if (!best.fits) order = `nobody qualified has room, so the lowest utilization after adding (${pct(best.utilAfter)})`;
   else if (!next || next.fits !== best.fits || next.atMin !== best.atMin || next.utilAfter !== best.utilAfter) order = `lowest utilization after adding (${pct(best.utilAfter)})`;

@@ -1,6 +1,6 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, or, sql, type SQL } from 'drizzle-orm';
 import { query, type Db } from '../db/client.ts';
-import { accounts, auditLog, balancePlans, type BalancePlanRow } from '../db/schema.ts';
+import { accounts, auditLog, balancePlanMoves, balancePlans, type BalancePlanRow } from '../db/schema.ts';
 import { writeAudit } from '../audit/audit-log.ts';
 import { currentPolicy } from '../policy/store.ts';
 import type { Actor } from '../users/model.ts';
@@ -16,6 +16,8 @@ import { loadOwnedAccounts, loadReps, loadsFromGroups, ownerGroups, type TeamRep
 
 export type PlanOptions = { cover: boolean };
 
+const MOVE_CHUNK = 10_000;
+
 export type StoredRep = BalancePlan['reps'][number] & { name: string; region: string | null };
 
 export type PlanSummary = Omit<BalancePlan, 'moves' | 'reps'> & { moveCount: number; ms: number; accounts: number };
@@ -28,7 +30,6 @@ export type PlanView = {
   options: PlanOptions;
   summary: PlanSummary;
   reps: StoredRep[];
-  moves: Move[];
   createdBy: string;
   createdAt: Date;
   decidedBy: string | null;
@@ -43,7 +44,6 @@ const viewOf = (r: BalancePlanRow): PlanView => ({
   options: r.options as PlanOptions,
   summary: r.summary as PlanSummary,
   reps: r.reps as StoredRep[],
-  moves: r.moves as Move[],
   createdBy: r.createdBy,
   createdAt: r.createdAt,
   decidedBy: r.decidedBy,
@@ -58,7 +58,7 @@ export async function proposePlan(db: Db, opts: PlanOptions & { asOf: string; ac
       const { version, policy } = await currentPolicy(tx);
       const [reps, owned] = [await loadReps(tx), await loadOwnedAccounts(tx, policy.ownership)];
       const started = performance.now();
-      const plan = planBalance(owned, reps, { cover: opts.cover });
+      const plan = planBalance(owned, reps, { cover: opts.cover, names: new Map(reps.map((r) => [r.id, r.name])) });
       const ms = Math.round(performance.now() - started);
       const names = new Map(reps.map((r) => [r.id, r] as const));
       const storedReps: StoredRep[] = plan.reps.map((r) => ({ ...r, name: names.get(r.id)?.name ?? `#${r.id}`, region: names.get(r.id)?.region ?? null }));
@@ -66,8 +66,18 @@ export async function proposePlan(db: Db, opts: PlanOptions & { asOf: string; ac
       const summary: PlanSummary = { ...rest, moveCount: moves.length, ms, accounts: owned.length };
       const [row] = await tx
         .insert(balancePlans)
-        .values({ asOf: opts.asOf, policyVersion: version, options: opts, summary, reps: storedReps, moves, createdBy: opts.actor.name, createdById: opts.actor.id ?? null })
+        .values({ asOf: opts.asOf, policyVersion: version, options: { cover: opts.cover }, summary, reps: storedReps, createdBy: opts.actor.name, createdById: opts.actor.id ?? null })
         .returning();
+      const levelOf = new Map(reps.map((r) => [r.id, r.level]));
+      // The moves as one JSON parameter per chunk: thousands of bound parameters cost more than the insert.
+      for (let i = 0; i < moves.length; i += MOVE_CHUNK) {
+        const chunk = moves.slice(i, i + MOVE_CHUNK).map((m, j) => ({ ...m, seq: i + j + 1, toLevel: levelOf.get(m.to) ?? 0 }));
+        await tx.execute(sql`
+          insert into ${balancePlanMoves} (plan_id, seq, account_id, from_owner, to_owner, to_level, key, load, min_level, reason, why)
+          select ${row!.id}, seq, "accountId", "from", "to", "toLevel", key, load, "minLevel", reason, why
+          from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb)
+            as v(seq int, "accountId" int, "from" int, "to" int, "toLevel" int, key text, load float8, "minLevel" int, reason text, why text)`);
+      }
       return row!;
     },
     { isolationLevel: 'repeatable read' },
@@ -115,21 +125,20 @@ async function staleness(tx: Db, plan: PlanView): Promise<string[]> {
     if (problems.length >= MAX_PROBLEMS) return problems;
   }
   if (reps.length !== plan.reps.length) problems.push('Reps were added to the team.');
-  if (!plan.moves.length) return problems;
-  const ids = plan.moves.map((m) => m.accountId);
-  const rows = await query<{ id: number; ownerId: number | null; pinned: boolean; kind: string; status: string; grade: string | null; tier: string | null }>(
+  if (!plan.summary.moveCount) return problems;
+  // Every moved account, locked, beside what the plan saw.
+  const rows = await query<{ id: number; ownerId: number | null; pinned: boolean; kind: string; status: string; grade: string | null; tier: string | null; from: number | null; key: string }>(
     tx,
-    sql`select id, owner_id as "ownerId", pinned, kind, status, grade, tier from ${accounts}
-        where id in (select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::int) order by id for update`,
+    sql`select m.account_id as id, a.owner_id as "ownerId", a.pinned, a.kind, a.status, a.grade, a.tier, m.from_owner as "from", m.key
+        from ${balancePlanMoves} m join ${accounts} a on a.id = m.account_id
+        where m.plan_id = ${plan.id} order by m.account_id for update of a`,
   );
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  for (const m of plan.moves) {
-    const a = byId.get(m.accountId);
-    const need = a ? requirementOf(a, policy.ownership) : null;
-    if (!a) problems.push(`Account #${m.accountId} no longer exists.`);
-    else if (a.ownerId !== m.from) problems.push(`Account #${m.accountId} changed owner since.`);
-    else if (a.pinned) problems.push(`Account #${m.accountId} was pinned since.`);
-    else if (!need || need.key !== m.key) problems.push(`Account #${m.accountId} is now ${need ? need.key : 'closed'}, not ${m.key}.`);
+  if (rows.length < plan.summary.moveCount) problems.push(`${plan.summary.moveCount - rows.length} of the accounts it moves no longer exist.`);
+  for (const a of rows) {
+    const need = requirementOf(a, policy.ownership);
+    if (a.ownerId !== a.from) problems.push(`Account #${a.id} changed owner since.`);
+    else if (a.pinned) problems.push(`Account #${a.id} was pinned since.`);
+    else if (!need || need.key !== a.key) problems.push(`Account #${a.id} is now ${need ? need.key : 'closed'}, not ${a.key}.`);
     if (problems.length >= MAX_PROBLEMS) break;
   }
   return problems;
@@ -146,33 +155,28 @@ export async function applyPlan(db: Db, id: number, actor: Actor): Promise<Apply
     if (plan.status !== 'proposed') return { ok: false as const, reason: 'decided' as const, plan };
     const problems = await staleness(tx, plan);
     if (problems.length) return { ok: false as const, reason: 'stale' as const, problems };
-    if (plan.moves.length) {
-      const updates = plan.moves.map((m) => ({ id: m.accountId, owner_id: m.to }));
+    const moved = plan.summary.moveCount;
+    if (moved) {
       await tx.execute(sql`
-        update ${accounts} a set owner_id = v.owner_id, unassignable = false, updated_at = now()
-        from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as v(id int, owner_id int)
-        where a.id = v.id`);
-      const names = new Map(plan.reps.map((r) => [r.id, r.name]));
-      const audits = plan.moves.map((m) => ({
-        actor_id: actor.id ?? null,
-        actor: actor.name,
-        account_id: m.accountId,
-        before: { ownerId: m.from, owner: m.from === null ? null : (names.get(m.from) ?? null) },
-        after: { ownerId: m.to, owner: names.get(m.to) ?? null, cause: `balance plan #${plan.id}`, reason: m.reason, why: m.why },
-      }));
+        update ${accounts} a set owner_id = m.to_owner, unassignable = false, updated_at = now()
+        from ${balancePlanMoves} m where m.plan_id = ${plan.id} and a.id = m.account_id`);
+      const names = JSON.stringify(Object.fromEntries(plan.reps.map((r) => [r.id, r.name])));
       // One statement for every move's audit row: a plan may move thousands of accounts.
       await tx.execute(sql`
         insert into ${auditLog} (actor_id, actor, entity, entity_id, account_id, action, before, after)
-        select actor_id, actor, 'account', account_id, account_id, 'owner_changed', before, after
-        from jsonb_to_recordset(${JSON.stringify(audits)}::jsonb) as v(actor_id int, actor text, account_id int, before jsonb, after jsonb)`);
+        select ${actor.id ?? null}::int, ${actor.name}, 'account', m.account_id, m.account_id, 'owner_changed',
+          jsonb_build_object('ownerId', m.from_owner, 'owner', n.names ->> m.from_owner::text),
+          jsonb_build_object('ownerId', m.to_owner, 'owner', n.names ->> m.to_owner::text, 'cause', ${`balance plan #${plan.id}`}::text, 'reason', m.reason, 'why', m.why)
+        from ${balancePlanMoves} m cross join (select ${names}::jsonb as names) n
+        where m.plan_id = ${plan.id} order by m.seq`);
     }
     const [after] = await tx
       .update(balancePlans)
       .set({ status: 'applied', decidedBy: actor.name, decidedAt: sql`now()` })
       .where(eq(balancePlans.id, id))
       .returning();
-    await writeAudit(tx, { actor: actor.name, actorId: actor.id ?? null, entity: 'account', entityId: null, accountId: null, action: 'balance_applied', after: { plan: id, moves: plan.moves.length } });
-    return { ok: true as const, plan: viewOf(after!), moved: plan.moves.length };
+    await writeAudit(tx, { actor: actor.name, actorId: actor.id ?? null, entity: 'account', entityId: null, accountId: null, action: 'balance_applied', after: { plan: id, moves: moved } });
+    return { ok: true as const, plan: viewOf(after!), moved };
   });
 }
 
@@ -190,10 +194,29 @@ export type MoveFilter = { rep?: number; reason?: string; level?: number; page: 
 export const MOVES_PAGE = 100;
 
 /** The plan's moves that match a filter, one page of them, and how many match. */
-export function filterMoves(plan: PlanView, f: MoveFilter): { moves: Move[]; total: number } {
-  const levelOf = new Map(plan.reps.map((r) => [r.id, r.level]));
-  const all = plan.moves.filter(
-    (m) => (f.rep === undefined || m.from === f.rep || m.to === f.rep) && (f.reason === undefined || m.reason === f.reason) && (f.level === undefined || levelOf.get(m.to) === f.level),
-  );
-  return { moves: all.slice((f.page - 1) * MOVES_PAGE, f.page * MOVES_PAGE), total: all.length };
+export async function filterMoves(db: Db, plan: PlanView, f: MoveFilter): Promise<{ moves: Move[]; total: number }> {
+  const w: SQL[] = [eq(balancePlanMoves.planId, plan.id)];
+  if (f.rep !== undefined) w.push(or(eq(balancePlanMoves.fromOwner, f.rep), eq(balancePlanMoves.toOwner, f.rep))!);
+  if (f.reason !== undefined) w.push(eq(balancePlanMoves.reason, f.reason));
+  if (f.level !== undefined) w.push(eq(balancePlanMoves.toLevel, f.level));
+  const [rows, [{ n } = { n: 0 }]] = await Promise.all([
+    db
+      .select({
+        accountId: balancePlanMoves.accountId,
+        from: balancePlanMoves.fromOwner,
+        to: balancePlanMoves.toOwner,
+        key: balancePlanMoves.key,
+        load: balancePlanMoves.load,
+        minLevel: balancePlanMoves.minLevel,
+        reason: balancePlanMoves.reason,
+        why: balancePlanMoves.why,
+      })
+      .from(balancePlanMoves)
+      .where(and(...w))
+      .orderBy(asc(balancePlanMoves.seq))
+      .limit(MOVES_PAGE)
+      .offset((f.page - 1) * MOVES_PAGE),
+    db.select({ n: count() }).from(balancePlanMoves).where(and(...w)),
+  ]);
+  return { moves: rows as Move[], total: n };
 }

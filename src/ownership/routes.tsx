@@ -10,6 +10,7 @@ import { PlanPage } from '../../views/ownership/plan.tsx';
 import { TerritoryPage } from '../../views/ownership/territory.tsx';
 import { assignByRules, changeOwner, setPinned } from './owner-change.ts';
 import { applyPlan, discardPlan, filterMoves, getPlan, proposePlan, recentPlans, type ApplyResult, type PlanView } from './plans.ts';
+import type { Move } from './balance.ts';
 import { loadReps, ownerGroups, summarizeTerritory, type Territory } from './territory.ts';
 
 // Ownership over HTTP: an account's owner, pin and rule-based placement; the territory page; and
@@ -104,7 +105,7 @@ export function ownerPages() {
 
   const planPage = async (c: Context<AppEnv>, plan: PlanView, status: 200 | 409 | 422, extra: { problem?: string; notice?: string } = {}) => {
     const f = movesQuery.parse(c.req.query());
-    const { moves, total } = filterMoves(plan, f);
+    const { moves, total } = await filterMoves(c.var.deps.db, plan, f);
     return c.html(<PlanPage plan={plan} moves={moves} total={total} filter={f} {...extra} />, status);
   };
 
@@ -137,7 +138,7 @@ export function ownerPages() {
   return app;
 }
 
-const planJson = (p: PlanView, moves = p.moves, total = p.moves.length) => ({
+const planJson = (p: PlanView, moves: Move[], total: number) => ({
   id: p.id,
   status: p.status,
   asOf: p.asOf,
@@ -211,7 +212,8 @@ export function ownerApi() {
     const parsed = z.object({ cover: z.boolean({ error: 'must be true or false' }).default(false) }).strict().safeParse(body.body);
     if (!parsed.success) return validationError(c, parsed.error);
     const plan = await proposePlan(c.var.deps.db, { cover: parsed.data.cover, asOf: c.var.deps.clock.today(), actor: c.var.actor });
-    return c.json(planJson(plan), 201);
+    const { moves, total } = await filterMoves(c.var.deps.db, plan, { page: 1 });
+    return c.json(planJson(plan, moves, total), 201);
   });
 
   app.get('/territory/plans/:id', async (c) => {
@@ -219,7 +221,7 @@ export function ownerApi() {
     const plan = id ? await getPlan(c.var.deps.db, id) : null;
     if (!plan) return notFoundJson(c, 'plan');
     const q = movesQuery.parse(c.req.query());
-    const { moves, total } = filterMoves(plan, q);
+    const { moves, total } = await filterMoves(c.var.deps.db, plan, q);
     return c.json(planJson(plan, moves, total));
   });
 

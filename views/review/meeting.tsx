@@ -79,7 +79,9 @@ export function ActionItemsSection(props: { week: string; items: ActionItemView[
                     {i.week !== props.week ? <div class="muted small">from the week of {shortDate(i.week, true)}</div> : null}
                   </td>
                   <td data-label="Who">{i.ownerName ?? <span class="muted">nobody</span>}</td>
-                  <td data-label="Due">{i.dueOn ?? '–'}</td>
+                  <td class="date" data-label="Due">
+                    {i.dueOn ?? '–'}
+                  </td>
                   <td data-label="Account">{i.accountId ? <a href={`/${i.accountKind === 'customer' ? 'customers' : 'prospects'}/${i.accountId}`}>{i.accountName ?? `#${i.accountId}`}</a> : '–'}</td>
                   <td class="no-print">
                     <form {...hx(`/action-items/${i.id}/${i.status === 'done' ? 'reopening' : 'completion'}`, '#actions')}>

@@ -331,7 +331,7 @@ function CountsTable(props: { review: Review }) {
               <th scope="row">{l.group === 'grade' && l.key !== 'none' ? <GradeBadge grade={l.key} /> : l.group === 'tier' ? <TierBadge tier={l.label} /> : l.label}</th>
               <td class="num">{l.before === null ? '–' : formatNumber(l.before)}</td>
               <td class="num">{formatNumber(l.now)}</td>
-              <td class={`num${l.change ? (l.change > 0 ? ' up' : ' down') : ''}`}>{signed(l.change)}</td>
+              <td class="num">{signed(l.change)}</td>
             </tr>
           ))}
           <tr class="total">
@@ -478,7 +478,9 @@ function ListRowView(props: { row: ListRow; showPrev: boolean; slips: boolean })
       <td data-label="This week">
         <StateCell kind={x.kind} status={x.status} grade={x.grade} tier={x.tier} />
       </td>
-      <td data-label="Close by">{x.closeBy ?? '–'}</td>
+      <td class="date" data-label="Close by">
+        {x.closeBy ?? '–'}
+      </td>
       {props.slips ? (
         <td class="num" data-label="Slips">
           {formatNumber(x.slipCount)}
