@@ -2,7 +2,7 @@
 //
 // Generates its own data (cached under bench/.out/, git-ignored), measures, and writes each
 // benchmark's figures with the machine and date into docs/benchmarks.md (a marked section per
-// benchmark and scale). Benchmarks (--only): grading, regrade, retier, pages-pg, pages-pglite, memory, planner.
+// benchmark and scale). Benchmarks (--only): grading, regrade, retier, pages-pg, pages-pglite, memory, planner, review.
 // planner: the pure territory balance planner on generated teams, in memory (no database).
 // territory: the territory page and a balance plan end to end through the app (its own database).
 // retier: re-tiering every customer (its own database), then prospect conversions under load
@@ -16,6 +16,7 @@ import { OUT, SCALES, type Scale, type ScaleName } from './config.ts';
 import { writeSection } from './doc.ts';
 import { gradingMarkdown, runGradingBench } from './grading.ts';
 import { plannerMarkdown, runPlannerBench } from './planner.ts';
+import { ensureReviewData, reviewMarkdown, runReviewPages, runSnapshotBench, type ReviewPageBench, type SnapshotBench } from './review.ts';
 import { runTerritory, territoryMarkdown } from './territory.ts';
 import { deepPagesPg, explainPg, pagesMarkdown, pgCookie, runPagesPg, samplePgIds, type PagesPgResult } from './http.ts';
 import { benchCookie } from './session.ts';
@@ -28,7 +29,7 @@ import { convertMarkdown, ensureRetierData, retierMarkdown, runConvert, runRetie
 import { fmtInt, log, table } from './stats.ts';
 import { join } from 'node:path';
 
-const BENCHES = ['grading', 'regrade', 'retier', 'pages-pg', 'pages-pglite', 'memory', 'planner', 'territory'] as const;
+const BENCHES = ['grading', 'regrade', 'retier', 'pages-pg', 'pages-pglite', 'memory', 'planner', 'territory', 'review'] as const;
 type Bench = (typeof BENCHES)[number];
 
 function parseArgs(argv: string[]) {
@@ -49,7 +50,9 @@ function parseArgs(argv: string[]) {
   if (seconds) scale.httpSeconds = scale.pgliteSeconds = Number(seconds);
   const connections = get('--connections');
   if (connections) scale.connections = Number(connections);
-  return { scale, only: new Set(only as Bench[]), regen: argv.includes('--regen'), convert: !argv.includes('--no-convert') };
+  // --review snapshot|pages: one part of the review benchmark only.
+  const reviewParts = new Set(get('--review')?.split(',') ?? ['snapshot', 'pages']);
+  return { scale, only: new Set(only as Bench[]), regen: argv.includes('--regen'), convert: !argv.includes('--no-convert'), reviewParts };
 }
 
 function dataNote(info: LoadInfo, where: string): string {
@@ -102,7 +105,7 @@ function generationMarkdown(pg: LoadInfo | undefined, pglite: LoadInfo | undefin
 }
 
 async function main() {
-  const { scale, only, regen, convert } = parseArgs(process.argv.slice(2));
+  const { scale, only, regen, convert, reviewParts } = parseArgs(process.argv.slice(2));
   mkdirSync(OUT, { recursive: true });
   const m: Machine = machine();
   const started = performance.now();
@@ -199,6 +202,33 @@ async function main() {
       cluster = await openCluster(join(OUT, `pg-${scale.name}`), MEASURE_SETTINGS);
       log('9. the territory page and a balance plan end to end, PostgreSQL');
       section('territory', territoryMarkdown(await runTerritory(cluster, scale), { goals: full }));
+    } finally {
+      cluster?.stop();
+      log('PostgreSQL stopped');
+    }
+  }
+
+  if (only.has('review')) {
+    let cluster: PgCluster | undefined;
+    try {
+      cluster = await openCluster(join(OUT, `pg-${scale.name}`), MEASURE_SETTINGS);
+      // The generated database, migrated forward: the snapshot benchmark clones it.
+      pgInfo ??= await ensurePgData(cluster, scale.pgAccounts, { regen });
+      const admin = postgres(cluster.url(), { max: 1, onnotice: () => {} });
+      const [v] = await admin`select current_setting('server_version') as v`;
+      await admin.end();
+      m.postgres = String(v!.v);
+      let snap: SnapshotBench | undefined, pages: ReviewPageBench | undefined;
+      if (reviewParts.has('snapshot')) {
+        log(`9. the weekly snapshot of ${fmtInt(pgInfo.accounts)} accounts, PostgreSQL`);
+        snap = await runSnapshotBench(cluster);
+      }
+      if (reviewParts.has('pages')) {
+        log('9. the review page under load, PostgreSQL: app, bare server and the list page');
+        const info = await ensureReviewData(cluster, scale, { regen });
+        pages = await runReviewPages(cluster, scale, info);
+      }
+      section('review', reviewMarkdown(snap, pages, { full }));
     } finally {
       cluster?.stop();
       log('PostgreSQL stopped');

@@ -130,9 +130,8 @@ export async function accountCadence(
   account: Pick<AccountRow, 'id' | 'kind' | 'status' | 'grade' | 'tier' | 'addedOn' | 'convertedOn'>,
   policy: CadencePolicy,
   asOf: string,
-  known?: LastTouches,
 ): Promise<TouchDue[]> {
   const none: LastTouches = { call: null, visit: null, touch: null };
   if (!touchesDue(account, none, policy, asOf).length) return [];
-  return touchesDue(account, known ?? (await lastTouches(db, account.id, policy, asOf)), policy, asOf);
+  return touchesDue(account, await lastTouches(db, account.id, policy, asOf), policy, asOf);
 }

@@ -68,8 +68,9 @@ export type Changes = { from: string; to: string; rows: ChangeRow[]; counts: Rec
 
 /**
  * What changed on the scope's accounts in the seven days ending `today`: grade changes
- * (grade_changes), tier changes (tier_changes), owner changes (audit_log 'owner_changed', either
- * to or from the owner), accounts added and prospects converted. Newest first.
+ * (grade_changes), tier changes (tier_changes), owner changes (audit_log 'owner_changed' by hand
+ * or a balance plan, 'owner_assigned' by the ownership rules; to or from the owner), accounts added
+ * and prospects converted. Newest first.
  */
 export async function recentChanges(db: Db, scope: HomeScope, today: string, timeZone: string, limit = 100): Promise<Changes> {
   const from = addDays(today, -(CHANGE_DAYS - 1));
@@ -91,8 +92,10 @@ export async function recentChanges(db: Db, scope: HomeScope, today: string, tim
           where tc.as_of between ${from}::date and ${today}::date and tc.from_tier is not null and tc.from_tier is distinct from tc.to_tier ${ownedBy(scope)}
           union all
           select (al.at at time zone ${timeZone})::date, 'owner', al.account_id, al.before ->> 'owner', al.after ->> 'owner', 'by ' || al.actor, al.at, al.id
-          from ${auditLog} al
-          where al.action = 'owner_changed' and al.account_id is not null and al.at >= ${fromAt} and al.at < ${toAt} ${ownerChange}
+          from ${auditLog} al join ${accounts} a on a.id = al.account_id
+          where al.action in ('owner_changed', 'owner_assigned') and al.at >= ${fromAt} and al.at < ${toAt} ${ownerChange}
+            -- A new account's first owner is part of its being new.
+            and not (al.action = 'owner_assigned' and al.before ->> 'ownerId' is null and a.added_on >= ${from}::date)
           union all
           select a.added_on, 'new', a.id, null, coalesce(a.grade, a.tier), null, a.created_at, a.id
           from ${accounts} a

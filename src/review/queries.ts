@@ -186,41 +186,41 @@ export async function loadReview(db: Db, q: ReviewQuery, policy: Policy, listLim
   const W = week.week, P = prev?.week ?? null;
   const trendWeeks = weeks.filter((w) => w.week <= W).slice(0, TREND_WEEKS).map((w) => w.week).reverse();
 
-  const counts = await query<CountRow>(
-    db,
-    sql`select week::text, owner_id as "ownerId", kind, status, grade, tier, stale, n, open_value as "openValue"
-        from ${snapshotCounts} where week in (${W}::date, ${P ?? W}::date) ${ownerWhere(sql`owner_id`, f)}`,
-  );
-  const trendRows = await query<{ week: string; grade: string | null; n: number }>(
-    db,
-    sql`select week::text, grade, sum(n)::int as n from ${snapshotCounts}
-        where week in (${sql.join(trendWeeks.map((w) => sql`${w}::date`), sql`, `)}) and kind = 'prospect' and status = 'open' ${ownerWhere(sql`owner_id`, f)}
-        group by week, grade`,
-  );
-  const monthRows = await query<{ month: string; n: number; openValue: number }>(
-    db,
-    sql`select month, sum(n)::int as n, sum(open_value) as "openValue" from ${snapshotMonths} where week = ${W}::date ${ownerWhere(sql`owner_id`, f)} group by month`,
-  );
-  const moves = await query<{ fromKey: string; toKey: string; n: number }>(
-    db,
-    sql`select from_key as "fromKey", to_key as "toKey", sum(n)::int as n from ${snapshotMoves} where week = ${W}::date ${ownerWhere(sql`owner_id`, f)} group by 1, 2`,
-  );
-  const listCounts = await query<{ list: string; n: number }>(
-    db,
-    sql`select list, count(*)::int as n from ${snapshotChanges} where week = ${W}::date ${ownerWhere(sql`owner_id`, f)} group by list`,
-  );
-  const overdue = await query<{ ownerId: number; n: number }>(db, sql`select owner_id as "ownerId", n from ${snapshotOverdue} where week = ${W}::date`);
-  // Every list's first rows in one round trip.
-  const previews = await query<RawListRow>(
-    db,
-    sql.join(
-      LISTS.map((l) => sql`(select ${l}::text as list, t.* from (${listStatement(l, W, P, f, listLimit)}) t)`),
-      sql` union all `,
+  // Independent reads, sent together (one connection each on PostgreSQL; PGlite runs them in turn).
+  const [counts, trendRows, monthRows, moves, listCounts, overdue, previews, people, notes, actions] = await Promise.all([
+    query<CountRow>(
+      db,
+      sql`select week::text, owner_id as "ownerId", kind, status, grade, tier, stale, n, open_value as "openValue"
+          from ${snapshotCounts} where week in (${W}::date, ${P ?? W}::date) ${ownerWhere(sql`owner_id`, f)}`,
     ),
-  );
-  const people = await peopleOf(db);
-  const notes = await notesOf(db, W);
-  const actions = await actionItemsOf(db, W);
+    query<{ week: string; grade: string | null; n: number }>(
+      db,
+      sql`select week::text, grade, sum(n)::int as n from ${snapshotCounts}
+          where week in (${sql.join(trendWeeks.map((w) => sql`${w}::date`), sql`, `)}) and kind = 'prospect' and status = 'open' ${ownerWhere(sql`owner_id`, f)}
+          group by week, grade`,
+    ),
+    query<{ month: string; n: number; openValue: number }>(
+      db,
+      sql`select month, sum(n)::int as n, sum(open_value) as "openValue" from ${snapshotMonths} where week = ${W}::date ${ownerWhere(sql`owner_id`, f)} group by month`,
+    ),
+    query<{ fromKey: string; toKey: string; n: number }>(
+      db,
+      sql`select from_key as "fromKey", to_key as "toKey", sum(n)::int as n from ${snapshotMoves} where week = ${W}::date ${ownerWhere(sql`owner_id`, f)} group by 1, 2`,
+    ),
+    query<{ list: string; n: number }>(db, sql`select list, count(*)::int as n from ${snapshotChanges} where week = ${W}::date ${ownerWhere(sql`owner_id`, f)} group by list`),
+    query<{ ownerId: number; n: number }>(db, sql`select owner_id as "ownerId", n from ${snapshotOverdue} where week = ${W}::date`),
+    // Every list's first rows in one round trip.
+    query<RawListRow>(
+      db,
+      sql.join(
+        LISTS.map((l) => sql`(select ${l}::text as list, t.* from (${listStatement(l, W, P, f, listLimit)}) t)`),
+        sql` union all `,
+      ),
+    ),
+    peopleOf(db),
+    notesOf(db, W),
+    actionItemsOf(db, W),
+  ]);
 
   const tierNames = policy.tiering.tiers.map((t) => t.name);
   const cur = counts.filter((r) => r.week === W).map(numbers);

@@ -186,8 +186,23 @@ describe('what changed since last week', () => {
       before: { ownerId: otto.id, owner: 'Otto Rep' },
       after: { ownerId: rita.id, owner: 'Rita Rep' },
     });
+    // The ownership rules' own assignments count too, but not a new account's first owner.
+    const moved = await insertProspect(db, { name: 'Moved Co', addedOn: '2026-01-01' });
+    const assigned = (accountId: number, at: string, from: UserRow | null) =>
+      db.insert(auditLog).values({
+        at: new Date(at),
+        actor: 'daily re-grade',
+        entity: 'account',
+        entityId: accountId,
+        accountId,
+        action: 'owner_assigned',
+        before: { ownerId: from?.id ?? null, owner: from?.name ?? null },
+        after: { ownerId: rita.id, owner: 'Rita Rep' },
+      });
+    await assigned(moved.id, '2026-06-25T03:00:00Z', otto);
+    await assigned(fresh.id, '2026-06-27T09:00:00Z', null);
     const others = await insertProspect(db, { name: 'Not Hers', addedOn: '2026-06-28' });
-    for (const a of [hot, old, fresh, won, given]) await own(a.id, rita);
+    for (const a of [hot, old, fresh, won, given, moved]) await own(a.id, rita);
     await own(others.id, otto);
 
     const body = await (await testApp(db, '2026-06-30', undefined, { as: 'rep' }).get('/api/home')).json();
@@ -199,8 +214,9 @@ describe('what changed since last week', () => {
       ['2026-06-29', 'owner', 'Given Co', 'Otto Rep', 'Rita Rep'],
       ['2026-06-28', 'grade', 'Hot Co', 'C', 'A'],
       ['2026-06-27', 'new', 'Fresh Co', null, 'C'],
+      ['2026-06-25', 'owner', 'Moved Co', 'Otto Rep', 'Rita Rep'],
     ]);
-    expect(body.changes.counts).toEqual({ grade: 1, tier: 1, owner: 1, new: 1, converted: 1 });
+    expect(body.changes.counts).toEqual({ grade: 1, tier: 1, owner: 2, new: 1, converted: 1 });
 
     const html = await (await testApp(db, '2026-06-30', undefined, { as: 'rep' }).get('/home')).text();
     const changes = section(html, 'changes');
@@ -211,6 +227,6 @@ describe('what changed since last week', () => {
 
     // Otto lost Given Co this week: it is on his list too.
     const ottos = await (await testApp(db).get(`/api/home?rep=${otto.id}`)).json();
-    expect(ottos.changes.rows.map((r: { kind: string; accountName: string }) => `${r.kind} ${r.accountName}`)).toEqual(['owner Given Co', 'new Not Hers']);
+    expect(ottos.changes.rows.map((r: { kind: string; accountName: string }) => `${r.kind} ${r.accountName}`)).toEqual(['owner Given Co', 'new Not Hers', 'owner Moved Co']);
   });
 });
