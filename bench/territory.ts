@@ -77,7 +77,7 @@ export async function generateTerritoryData(cluster: PgCluster, accounts: number
   return { accounts, reps, seconds: Math.round((performance.now() - started) / 100) / 10 };
 }
 
-type PlanTiming = { samples: number[]; moves: number; fromScratch: number; bound: number; maxBefore: number; maxAfter: number; plannerMs: number[] };
+type PlanTiming = { samples: number[]; moves: number; fromScratch: number; bound: number; maxBefore: number; maxAfter: number; plannerMs: number[]; readMs: number[]; writeMs: number[] };
 
 export type TerritoryResult = {
   data: TerritoryData;
@@ -101,7 +101,7 @@ export async function runTerritory(cluster: PgCluster, scale: Scale): Promise<Te
     const origin = `http://127.0.0.1:${app.port}`;
     const headers = { origin, ...(cookie ? { cookie } : {}) };
     // The plan end to end, as a manager does it: propose (compute, store, redirect), then open the preview.
-    const plan: PlanTiming = { samples: [], moves: 0, fromScratch: 0, bound: 0, maxBefore: 0, maxAfter: 0, plannerMs: [] };
+    const plan: PlanTiming = { samples: [], moves: 0, fromScratch: 0, bound: 0, maxBefore: 0, maxAfter: 0, plannerMs: [], readMs: [], writeMs: [] };
     let lastId = 0;
     const runs = full ? 12 : 6;
     for (let i = 0; i < runs; i++) {
@@ -119,10 +119,10 @@ export async function runTerritory(cluster: PgCluster, scale: Scale): Promise<Te
     const api = await fetch(`${origin}/api/territory/plans/${lastId}`, { headers: { authorization: `Bearer none` } });
     await api.arrayBuffer();
     const sql = postgres(url, { max: 1, onnotice: () => {} });
-    const rows = await sql<{ summary: { moveCount: number; fromScratch: { moves: number }; bound: { utilization: number }; maxBefore: number; maxAfter: number; ms: number } }[]>`select summary from balance_plans order by id`;
+    const rows = await sql<{ summary: { moveCount: number; fromScratch: { moves: number }; bound: { utilization: number }; maxBefore: number; maxAfter: number; ms: number; readMs: number; writeMs: number } }[]>`select summary from balance_plans order by id`;
     await sql.end();
     const s = rows.at(-1)!.summary;
-    Object.assign(plan, { moves: s.moveCount, fromScratch: s.fromScratch.moves, bound: s.bound.utilization, maxBefore: s.maxBefore, maxAfter: s.maxAfter, plannerMs: rows.map((r) => r.summary.ms) });
+    Object.assign(plan, { moves: s.moveCount, fromScratch: s.fromScratch.moves, bound: s.bound.utilization, maxBefore: s.maxBefore, maxAfter: s.maxAfter, plannerMs: rows.map((r) => r.summary.ms), readMs: rows.map((r) => r.summary.readMs), writeMs: rows.map((r) => r.summary.writeMs) });
     log(`  plan: ${fmtInt(plan.moves)} moves (from scratch ${fmtInt(plan.fromScratch)}), max ${fmt(plan.maxAfter * 100)} % vs bound ${fmt(plan.bound * 100)} %; end to end p50 ${fmtMs(percentile(plan.samples, 50))}`);
 
     const seconds = scale.httpSeconds;
@@ -155,7 +155,7 @@ export function territoryMarkdown(r: TerritoryResult, opts: { goals: boolean }):
       [row('GET /territory (app: HTML, loads per rep and level, bars)', r.page.app), row('the same reads, bare node:http (JSON)', r.page.bare), row('GET /territory/plans/:id (the preview page)', r.preview)],
     ),
     '',
-    `Propose a balance end to end (POST /territory/plans: read every account and rep, plan, store; then GET the preview), one at a time, ${p.samples.length} runs after a warm-up: p50 ${fmtMs(percentile(p.samples, 50))}, p99 ${fmtMs(percentile(p.samples, 99))}, max ${fmtMs(Math.max(...p.samples))}${opts.goals ? ` ${goal(percentile(p.samples, 99) <= 1000)} (goal p99 ≤ 1 s)` : ''}. The pure planner inside it: median ${fmtMs(percentile(p.plannerMs, 50))}.`,
+    `Propose a balance end to end (POST /territory/plans: read every account and rep, plan, store; then GET the preview), one at a time, ${p.samples.length} runs after a warm-up: p50 ${fmtMs(percentile(p.samples, 50))}, p99 ${fmtMs(percentile(p.samples, 99))}, max ${fmtMs(Math.max(...p.samples))}${opts.goals ? ` ${goal(percentile(p.samples, 99) <= 1000)} (goal p99 ≤ 1 s)` : ''}. Inside it (medians): reading every account and rep ${fmtMs(percentile(p.readMs, 50))}, the pure planner ${fmtMs(percentile(p.plannerMs, 50))}, storing the plan and its moves ${fmtMs(percentile(p.writeMs, 50))}.`,
     `GET /territory p99 ${fmtMs(r.page.app.p99)}${opts.goals ? ` ${goal(r.page.app.p99 <= 1000)} (goal ≤ 1 s)` : ''}; the bare server doing the same reads ${fmtMs(r.page.bare.p99)}.`,
     '',
     `The plan: ${fmtInt(p.moves)} moves against ${fmtInt(p.fromScratch)} for a from-scratch assignment; highest utilization ${fmt(p.maxBefore * 100)} % → ${fmt(p.maxAfter * 100)} %, lower bound ${fmt(p.bound * 100)} % ${goal(within)} (within 1 %). App process memory after the run: RSS ${fmtMiB(r.appMemory.rss)}, heap used ${fmtMiB(r.appMemory.heapUsed)}.`,

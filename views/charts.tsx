@@ -30,7 +30,9 @@ type Common = {
 
 export const PALETTE = ['#1a7f37', '#1f5fbf', '#9a6700', '#5b6675', '#8250df', '#bf3989', '#0a7ea4', '#b35900', '#57606a', '#cf222e'];
 
-const plain = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 }));
+// Built once: toLocaleString makes a formatter on every call, which a page of charts feels.
+const NUMBER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const plain = (n: number) => NUMBER.format(n);
 
 /** Round axis bounds: the top is 1, 2, 2.5 or 5 × 10^k at or above `max`, in `ticks` steps. */
 export function niceScale(max: number, ticks = 4): { max: number; step: number; ticks: number[] } {

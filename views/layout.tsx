@@ -21,7 +21,7 @@ export function Layout(props: { title: string; nav?: NavKey; children: Child }) 
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
           <div class="bar">
-            <a class="brand" href="/prospects">pipegrade</a>
+            <a class="brand" href="/home">pipegrade</a>
             <nav aria-label="Main">
               <a href="/home" aria-current={cur('home')}>Home</a>
               <a href="/prospects" aria-current={cur('prospects')}>Prospects</a>

@@ -9,6 +9,7 @@ import { dealNotice, type DealNoticeKey } from './deal-notices.ts';
 import { accountKind, customerQuerySchema, dealsOf, getDeal, listCustomers } from './queries.ts';
 import { previewRetier, retierCustomers } from './retier.ts';
 import { loadCustomerView } from './routes.tsx';
+import { logTouch, touchSchema, touchesOf } from './touches.ts';
 import { dealLossSchema, dealPatchSchema, dealWinSchema, newDealSchema, paymentSchema, versionOnlySchema } from './validation.ts';
 
 export const dealJson = (d: DealRow) => ({
@@ -136,6 +137,24 @@ export function customerApi() {
     if (r.ok) return c.json(customerJson(r.account));
     if (r.reason === 'not_found') return notFoundJson(c, 'customer');
     return c.json({ error: 'conflict: the customer changed since the version you sent', currentVersion: r.current.version, current: customerJson(r.current) }, 409);
+  });
+
+  app.get('/customers/:id/touches', async (c) => {
+    const id = parseId(c.req.param('id'));
+    if (!id || (await accountKind(c.var.deps.db, id)) !== 'customer') return notFoundJson(c, 'customer');
+    return c.json({ touches: await touchesOf(c.var.deps.db, id) });
+  });
+
+  app.post('/customers/:id/touches', async (c) => {
+    const id = parseId(c.req.param('id'));
+    if (!id) return notFoundJson(c, 'customer');
+    const body = await jsonBody(c);
+    if (!body.ok) return body.response;
+    const parsed = touchSchema(c.var.deps.clock.today()).safeParse(body.body);
+    if (!parsed.success) return validationError(c, parsed.error);
+    const r = await logTouch(c.var.deps.db, id, parsed.data, { today: c.var.deps.clock.today(), actor: c.var.actor });
+    if (!r.ok) return notFoundJson(c, 'customer');
+    return c.json({ touch: r.signal }, 201);
   });
 
   app.get('/accounts/:id/deals', async (c) => {

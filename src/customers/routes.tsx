@@ -24,16 +24,17 @@ import { previewRetier, retierCustomers } from './retier.ts';
 import { accountPath, dealNotice, type DealNoticeKey } from './deal-notices.ts';
 import { scoreCustomer } from './tiering.ts';
 import { ownerInfo } from '../ownership/owner-change.ts';
+import { logTouch, touchSchema, touchesOf } from './touches.ts';
 import { dealEditSchema, dealLossSchema, dealWinSchema, newDealSchema, paymentSchema, versionOnlySchema } from './validation.ts';
 
 /** Everything a customer's page shows, its tier scored live as of today so the explanation is always current. */
 export async function loadCustomerView(db: Db, id: number, today: string): Promise<CustomerView | null> {
   const account = await getCustomer(db, id);
   if (!account) return null;
-  const [deals, tierHistory, gradeHistory, audit, { policy }, owner] = await Promise.all([dealsOf(db, id), tierHistoryOf(db, id), gradeHistoryOf(db, id), auditOf(db, id), currentPolicy(db), ownerInfo(db, account)]);
+  const [deals, tierHistory, gradeHistory, audit, { policy }, owner, touches] = await Promise.all([dealsOf(db, id), tierHistoryOf(db, id), gradeHistoryOf(db, id), auditOf(db, id), currentPolicy(db), ownerInfo(db, account), touchesOf(db, id)]);
   const tiering = scoreCustomer(customerFacts(account), deals, policy.tiering, today);
   const cadence = await accountCadence(db, account, policy.cadence, today);
-  return { account, deals, tiering, summary: tierSummary(tiering, policy.tiering), reasons: explainTier(tiering, policy.tiering), tierHistory, gradeHistory, audit, today, owner, cadence };
+  return { account, deals, tiering, summary: tierSummary(tiering, policy.tiering), reasons: explainTier(tiering, policy.tiering), tierHistory, gradeHistory, audit, today, owner, cadence, touches };
 }
 
 function notFoundPage(c: Context, what = 'Customer') {
@@ -86,7 +87,7 @@ function dealFailed(c: Context<AppEnv>, f: DealFailure, deal: DealRow) {
   return renderAccount(c, deal.accountId, 422, { dealProblem: { dealId: deal.id, message: Object.values(f.errors).join(' ') } });
 }
 
-const NOTICES: Record<string, string> = { payment: 'Payment record saved; the tier is re-scored.' };
+const NOTICES: Record<string, string> = { payment: 'Payment record saved; the tier is re-scored.', touch: 'Touch logged.' };
 
 export function customerPages() {
   const app = new Hono<AppEnv>();
@@ -139,6 +140,23 @@ export function customerPages() {
     if (r.ok) return c.redirect(`/customers/${id}?saved=payment#payment`, 303);
     if (r.reason === 'not_found') return notFoundPage(c);
     return again(409, { values: { ...values, version: r.current.version }, errors: {} }, `${r.current.name}'s payment record was changed by someone else (now ${r.current.daysPaidLate ?? 'unknown'} days late). Your value is kept below; saving again will replace it.`);
+  });
+
+  app.post('/customers/:id/touches', async (c) => {
+    const { db, clock } = c.var.deps;
+    const id = parseId(c.req.param('id'));
+    if (!id) return notFoundPage(c);
+    const today = clock.today();
+    const values = await formValues(c);
+    const parsed = touchSchema(today).safeParse(values);
+    if (!parsed.success) {
+      const view = await loadCustomerView(db, id, today);
+      if (!view) return notFoundPage(c);
+      return c.html(<CustomerPage {...view} dealForm={emptyForm({ status: 'open' })} touchForm={{ values, errors: fieldErrors(parsed.error) }} />, 422);
+    }
+    const r = await logTouch(db, id, parsed.data, { today, actor: c.var.actor });
+    if (!r.ok) return notFoundPage(c);
+    return c.redirect(`/customers/${id}?saved=touch#touches`, 303);
   });
 
   app.post('/accounts/:id/deals', async (c) => {

@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { inArray, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { query, type Db } from '../db/client.ts';
 import { accountSnapshots, accounts, actionItems, reviewNotes, snapshotChanges, snapshotCounts, snapshotMonths, snapshotMoves, snapshotOverdue, snapshotWeeks, users } from '../db/schema.ts';
@@ -73,15 +73,14 @@ export type ListRow = {
 /** Where a list continues after its last row: the position (change lists) or the order key and id. */
 export type ListCursor = { pos?: number; key?: string | null; id?: number };
 
-const LIST_COLUMNS = sql`c.account_id as "accountId", a.name, c.kind, c.status, c.grade, c.tier, c.fit, c.tier_score as "tierScore",
-  c.close_by::text as "closeBy", c.flags, c.slip_count as "slipCount", c.open_value as "openValue", c.owner_id as "ownerId", u.name as "ownerName",
+// Names are looked up apart (namesOf): two relations a branch keep the statement quick to plan.
+const LIST_COLUMNS = sql`c.account_id as "accountId", c.kind, c.status, c.grade, c.tier, c.fit, c.tier_score as "tierScore",
+  c.close_by::text as "closeBy", c.flags, c.slip_count as "slipCount", c.open_value as "openValue", c.owner_id as "ownerId",
   p.kind as "prevKind", p.status as "prevStatus", p.grade as "prevGrade", p.tier as "prevTier", p.slip_count as "prevSlipCount"`;
 
 /** One list's statement: its first `limit` rows in display order, after `cursor`. */
 function listStatement(list: ListName, week: string, prev: string | null, f: OwnerFilter, limit: number, cursor: ListCursor = {}): SQL {
-  const joins = sql`left join ${accountSnapshots} p on p.week = ${prev}::date and p.account_id = c.account_id
-    left join ${accounts} a on a.id = c.account_id
-    left join ${users} u on u.id = c.owner_id`;
+  const joins = sql`left join ${accountSnapshots} p on p.week = ${prev}::date and p.account_id = c.account_id`;
   if ((CHANGE_LISTS as readonly string[]).includes(list)) {
     return sql`select x.pos, null::text as "sortKey", ${LIST_COLUMNS}
       from ${snapshotChanges} x
@@ -107,10 +106,25 @@ function listStatement(list: ListName, week: string, prev: string | null, f: Own
     order by ${key}, c.account_id limit ${limit}`;
 }
 
-type RawListRow = ListRow & { pos?: number; sortKey?: string | null; list?: string };
+type RawListRow = Omit<ListRow, 'name' | 'ownerName'> & { pos?: number; sortKey?: string | null; list?: string };
 
-const toListRow = ({ pos: _p, sortKey: _s, list: _l, ...r }: RawListRow): ListRow => ({
+type Names = { accounts: ReadonlyMap<number, string>; people: ReadonlyMap<number, string> };
+
+/** The names of the accounts (and owners, unless known) of some list rows. */
+async function namesOf(db: Db, rows: readonly RawListRow[], people?: readonly { id: number; name: string }[]): Promise<Names> {
+  const ids = [...new Set(rows.map((r) => Number(r.accountId)))];
+  const owners = people ? [] : [...new Set(rows.map((r) => r.ownerId).filter((o): o is number => o !== null).map(Number))];
+  const [a, u] = await Promise.all([
+    ids.length ? db.select({ id: accounts.id, name: accounts.name }).from(accounts).where(inArray(accounts.id, ids)) : [],
+    owners.length ? db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, owners)) : [],
+  ]);
+  return { accounts: new Map(a.map((x) => [x.id, x.name])), people: new Map((people ?? u).map((x) => [x.id, x.name])) };
+}
+
+const toListRow = (names: Names) => ({ pos: _p, sortKey: _s, list: _l, ...r }: RawListRow): ListRow => ({
   ...r,
+  name: names.accounts.get(Number(r.accountId)) ?? null,
+  ownerName: r.ownerId === null ? null : (names.people.get(Number(r.ownerId)) ?? null),
   accountId: Number(r.accountId),
   fit: r.fit === null ? null : Number(r.fit),
   tierScore: r.tierScore === null ? null : Number(r.tierScore),
@@ -125,7 +139,7 @@ export async function listPage(db: Db, list: ListName, week: string, prev: strin
   const raw = await query<RawListRow>(db, listStatement(list, week, prev, f, limit, cursor));
   const last = raw[raw.length - 1];
   const next = raw.length < limit || !last ? null : last.pos != null ? { pos: Number(last.pos) } : { key: last.sortKey ?? null, id: Number(last.accountId) };
-  return { rows: raw.map(toListRow), next };
+  return { rows: raw.map(toListRow(await namesOf(db, raw))), next };
 }
 
 export type ListPreview = { total: number; rows: ListRow[] };
@@ -209,14 +223,14 @@ export async function loadReview(db: Db, q: ReviewQuery, policy: Policy, listLim
     ),
     query<{ list: string; n: number }>(db, sql`select list, count(*)::int as n from ${snapshotChanges} where week = ${W}::date ${ownerWhere(sql`owner_id`, f)} group by list`),
     query<{ ownerId: number; n: number }>(db, sql`select owner_id as "ownerId", n from ${snapshotOverdue} where week = ${W}::date`),
-    // Every list's first rows in one round trip.
+    // Every list's first rows in one round trip, then their names.
     query<RawListRow>(
       db,
       sql.join(
         LISTS.map((l) => sql`(select ${l}::text as list, t.* from (${listStatement(l, W, P, f, listLimit)}) t)`),
         sql` union all `,
       ),
-    ),
+    ).then(async (rows) => ({ rows, names: await namesOf(db, rows.length ? rows : [], []) })),
     peopleOf(db),
     notesOf(db, W),
     actionItemsOf(db, W),
@@ -233,10 +247,10 @@ export async function loadReview(db: Db, q: ReviewQuery, policy: Policy, listLim
       l,
       {
         total: l === 'stale' ? totals.stale : l === 'a_list' ? totals.grades.A : (listTotal.get(l) ?? 0),
-        rows: previews
+        rows: previews.rows
           .filter((r) => r.list === l)
           .sort(previewOrder)
-          .map(toListRow),
+          .map(toListRow({ accounts: previews.names.accounts, people: new Map(people.map((p) => [p.id, p.name])) })),
       },
     ]),
   ) as Record<ListName, ListPreview>;

@@ -70,7 +70,7 @@ export function authPages() {
 
   app.get('/sign-in', async (c) => {
     const next = safeNext(c.req.query('next'));
-    if (c.var.user) return c.redirect(next ?? '/prospects', 303);
+    if (c.var.user) return c.redirect(next ?? '/home', 303);
     noStore(c);
     return c.html(<SignInPage next={next} notice={SIGNED_OUT[c.req.query('out') ?? '']} firstRun={!(await anyoneCanSignIn(c.var.deps.db))} />);
   });
@@ -100,7 +100,7 @@ export function authPages() {
     if (old) await deleteSession(db, sha256(old));
     const s = await createSession(db, r.user.id, { now: clock.now(), days: config.sessionDays, ip: clientIp(c, config.trustedProxy), userAgent: c.req.header('user-agent') });
     writeSessionCookie(c, s.token, { secure: isHttps(c, config.trustedProxy), maxAgeSeconds: config.sessionDays * 86_400 });
-    return c.redirect(next ?? '/prospects', 303);
+    return c.redirect(next ?? '/home', 303);
   });
 
   app.post('/sign-out', async (c) => {

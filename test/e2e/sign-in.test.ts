@@ -103,7 +103,7 @@ describe('signing in through the form', () => {
     expect(await seriousViolations(page)).toEqual([]);
 
     await signIn(page, 'mona@example.com', PASSWORD);
-    await page.waitForURL(/\/prospects$/);
+    await page.waitForURL(/\/home$/);
     for (const path of ['/team', '/audit', '/me', '/team/new']) {
       await page.goto(`${server.url}${path}`);
       expect(await seriousViolations(page), path).toEqual([]);

@@ -103,7 +103,7 @@ describe('signing in', () => {
     const t = anonymous();
     for (const evil of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)']) {
       const res = await signIn(t, mona.email, PASSWORD, {}, evil);
-      expect(res.headers.get('location'), evil).toBe('/prospects');
+      expect(res.headers.get('location'), evil).toBe('/home');
     }
     const c = setCookie(await signIn(t, mona.email, PASSWORD))!;
     const res = await t.get('/sign-in?next=/policy', { cookie: `pipegrade_session=${c.value}` });

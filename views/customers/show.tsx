@@ -1,4 +1,4 @@
-import type { AccountRow, AuditRow, DealRow, GradeChangeRow, TierChangeRow } from '../../src/db/schema.ts';
+import type { AccountRow, AuditRow, DealRow, GradeChangeRow, SignalRow, TierChangeRow } from '../../src/db/schema.ts';
 import type { Tiering } from '../../src/customers/tiering.ts';
 import { formatMoney, formatNumber } from '../../src/grading/explain.ts';
 import { Card, Field, FormErrors, GradeBadge, emptyForm, type FormState, FirmographicFacts } from '../components.tsx';
@@ -25,6 +25,8 @@ export type CustomerView = {
   owner?: OwnerInfo;
   /** When the next call and visit are due (DOMAIN.md §5); the tier card shows them when given. */
   cadence?: TouchDue[];
+  /** Recent calls, visits and other touches. */
+  touches?: SignalRow[];
 };
 
 export type CustomerPageProps = CustomerView & {
@@ -32,6 +34,7 @@ export type CustomerPageProps = CustomerView & {
   dealProblem?: DealProblem;
   dealNotice?: string;
   paymentForm?: FormState;
+  touchForm?: FormState;
   notice?: string;
   problem?: string;
 };
@@ -74,6 +77,7 @@ export function CustomerPage(props: CustomerPageProps) {
             <Facts account={a} />
           </Card>
           {props.owner ? <OwnerCard accountId={a.id} ownerId={a.ownerId} info={props.owner} /> : null}
+          <TouchCard account={a} touches={props.touches ?? []} form={props.touchForm ?? emptyForm({ type: 'call', date: props.today })} />
           <PaymentCard account={a} form={props.paymentForm ?? emptyForm({ daysPaidLate: a.daysPaidLate, version: a.version })} />
           <Card title="Tier history" id="tier-history">
             <TierHistory history={props.tierHistory} />
@@ -149,6 +153,40 @@ function Facts(props: { account: AccountRow }) {
       <dt>Days paid late</dt>
       <dd>{a.daysPaidLate === null ? none : `${formatNumber(a.daysPaidLate)} on average`}</dd>
     </FirmographicFacts>
+  );
+}
+
+const TOUCH_LABELS: Record<string, string> = { call: 'Call', meeting: 'Meeting', email: 'Email', visit: 'Visit', note: 'Note' };
+
+/** Calls, visits and other touches: what the contact cadence counts (DOMAIN.md §5). */
+function TouchCard(props: { account: AccountRow; touches: SignalRow[]; form: FormState }) {
+  const f = props.form;
+  return (
+    <Card title="Touches" id="touches">
+      <form method="post" action={`/customers/${props.account.id}/touches`} novalidate>
+        <FormErrors form={f} />
+        <div class="row">
+          <Field form={f} name="type" label="Touch" options={Object.entries(TOUCH_LABELS)} />
+          <Field form={f} name="date" label="Date" type="date" />
+        </div>
+        <Field form={f} name="note" label="Note" hint="Optional" />
+        <button class="btn secondary" type="submit">
+          Log touch
+        </button>
+      </form>
+      {props.touches.length ? (
+        <ol class="timeline" data-testid="touches">
+          {props.touches.map((t) => (
+            <li>
+              <span class="when">{t.date}</span> · {TOUCH_LABELS[t.type] ?? t.type}
+              {t.note ? ` — ${t.note}` : ''} <span class="small muted">by {t.loggedBy ?? 'someone'}</span>
+            </li>
+          ))}
+        </ol>
+      ) : (
+        <p class="muted">No touches logged yet.</p>
+      )}
+    </Card>
   );
 }
 
