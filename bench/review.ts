@@ -45,7 +45,7 @@ import { fmt, fmtInt, fmtMs, goal, log, percentile, table } from './stats.ts';
 import type { Stmt } from './bare-queries.ts';
 
 export const REVIEW_DATABASE = 'pipegrade_review';
-const REVIEW_GENERATOR_VERSION = 1;
+const REVIEW_GENERATOR_VERSION = 2;
 const REPS = 40;
 const WEEKS = 52;
 /** The app's clock in the page benchmark is BENCH_AS_OF: its week is the latest of the 52. */

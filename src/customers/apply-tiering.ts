@@ -6,7 +6,7 @@ import { explainTier, tierSummary } from './explain-tier.ts';
 import { scoreCustomer, type DealFact, type Tiering } from './tiering.ts';
 import { ensureOwner } from '../ownership/auto-assign.ts';
 
-export type TierCause = 'quarterly' | 'manual' | 'deal' | 'converted' | 'payment' | 'conversion_reversed';
+export type TierCause = 'quarterly' | 'manual' | 'policy' | 'deal' | 'converted' | 'payment' | 'conversion_reversed';
 
 export type TieringContext = {
   policy: Policy;

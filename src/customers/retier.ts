@@ -156,9 +156,13 @@ export async function previewRetier(db: Db, opts: { asOf: string; batchSize?: nu
  * writes nothing. Each batch is one transaction with its rows locked: a deal or payment committed
  * meanwhile waits, or is seen, and is never overwritten by a tier computed from older data.
  */
-export async function retierCustomers(db: Db, opts: { asOf: string; cause: 'quarterly' | 'manual'; actor: string; batchSize?: number }): Promise<RetierStats> {
+export async function retierCustomers(
+  db: Db,
+  opts: { asOf: string; cause: 'quarterly' | 'manual' | 'policy'; actor: string; batchSize?: number; policy?: { version: number; policy: Policy } },
+): Promise<RetierStats> {
   const started = performance.now();
-  const { version, policy } = await currentPolicy(db);
+  // A policy edit passes its own version, so the tiers it causes name it even if a newer one is saved meanwhile.
+  const { version, policy } = opts.policy ?? (await currentPolicy(db));
   const ctx: TieringContext = { policy, policyVersion: version, asOf: opts.asOf, cause: opts.cause, actor: opts.actor };
   const size = opts.batchSize ?? BATCH;
   let lastId = 0, scanned = 0, updated = 0, changed = 0;
@@ -204,7 +208,7 @@ export async function retierCustomers(db: Db, opts: { asOf: string; cause: 'quar
     changed += batch.changed;
   }
   // Tiers that rose above what their owners' level allows go to someone senior enough (DOMAIN.md §3).
-  const reassigned = await reassignInBatches(db, rose, { policy, actor: opts.actor, cause: 'retier' });
+  const reassigned = await reassignInBatches(db, rose, { policy, actor: opts.actor, cause: opts.cause === 'policy' ? 'policy' : 'retier', policyVersion: opts.cause === 'policy' ? version : undefined });
   const stats = { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, reassigned, ms: Math.round(performance.now() - started) };
   // One audit row per run that wrote something; each tier change is in tier_changes.
   if (updated) await writeAudit(db, { actor: opts.actor, entity: 'account', entityId: null, accountId: null, action: `retier_${opts.cause}`, after: { ...stats, ms: undefined } });

@@ -529,3 +529,97 @@ export const balancePlanMoves = pgTable(
 export type BalancePlanRow = typeof balancePlans.$inferSelect;
 export type AccountSnapshotRow = typeof accountSnapshots.$inferSelect;
 export type ActionItemRow = typeof actionItems.$inferSelect;
+
+/**
+ * A CSV import (DOMAIN.md §7): the uploaded file (kept in import_file_chunks, so any app instance
+ * can run its dry run and its import), the column mapping, the counts of the last dry run or
+ * import and its outcome. A job left running by a server that stopped is marked failed when its
+ * heartbeat is old; the import itself is one transaction, so nothing of it stays.
+ */
+export const importJobs = pgTable(
+  'import_jobs',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    fileName: text('file_name').notNull(),
+    fileBytes: bigint('file_bytes', { mode: 'number' }).notNull().default(0),
+    delimiter: text('delimiter').notNull().default(','),
+    header: jsonb('header').notNull().default(sql`'[]'::jsonb`),
+    /** Per column: a few sample values and what its dates look like (see src/import/upload.ts). */
+    columns: jsonb('columns').notNull().default(sql`'[]'::jsonb`),
+    signature: text('signature').notNull().default(''),
+    preset: text('preset'),
+    mapping: jsonb('mapping'),
+    totalRows: integer('total_rows').notNull().default(0),
+    processed: integer('processed').notNull().default(0),
+    newRows: integer('new_rows').notNull().default(0),
+    updatedRows: integer('updated_rows').notNull().default(0),
+    unchangedRows: integer('unchanged_rows').notNull().default(0),
+    rejectedRows: integer('rejected_rows').notNull().default(0),
+    /** The dry run's details (grades, samples, warnings); after the import, what it wrote. */
+    summary: jsonb('summary'),
+    result: jsonb('result'),
+    asOf: date('as_of', { mode: 'string' }),
+    policyVersion: integer('policy_version'),
+    error: text('error'),
+    errorLine: integer('error_line'),
+    cancelRequested: boolean('cancel_requested').notNull().default(false),
+    runner: text('runner'),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true, mode: 'date' }),
+    createdBy: text('created_by').notNull(),
+    createdById: integer('created_by_id'),
+    confirmedBy: text('confirmed_by'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    check('import_jobs_kind_check', sql`${t.kind} in ('prospects', 'customers')`),
+    check('import_jobs_status_check', sql`${t.status} in ('uploading', 'mapping', 'analyzing', 'ready', 'importing', 'done', 'failed', 'cancelled')`),
+    index('import_jobs_created_idx').on(t.createdAt),
+    index('import_jobs_running_idx').on(t.status).where(sql`${t.status} in ('uploading', 'analyzing', 'importing')`),
+  ],
+);
+
+/** The uploaded file as text, in pieces of about 1 MiB, read back in order by each pass. */
+export const importFileChunks = pgTable(
+  'import_file_chunks',
+  {
+    jobId: integer('job_id')
+      .notNull()
+      .references(() => importJobs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    data: text('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
+);
+
+/** Rows a dry run or an import left out, with the file line they start on and why. */
+export const importRejects = pgTable(
+  'import_rejects',
+  {
+    jobId: integer('job_id')
+      .notNull()
+      .references(() => importJobs.id, { onDelete: 'cascade' }),
+    line: integer('line').notNull(),
+    reason: text('reason').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.line] })],
+);
+
+/** The last mapping used for a file of this kind and header, offered again for the next such file. */
+export const importMappings = pgTable(
+  'import_mappings',
+  {
+    kind: text('kind').notNull(),
+    signature: text('signature').notNull(),
+    mapping: jsonb('mapping').notNull(),
+    preset: text('preset'),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.signature] })],
+);
+
+export type ImportJobRow = typeof importJobs.$inferSelect;

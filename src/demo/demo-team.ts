@@ -18,6 +18,9 @@ export type DemoPerson = { name: string; email: string; role: Role; level: numbe
 
 const REGIONS = ['North', 'South', 'East', 'West'] as const;
 
+/** The demo reps' capacity in load points: room for the demo pipeline, so a balance can bring everyone within it. */
+export const DEMO_CAPACITY = 150;
+
 /** The demo rep who is on leave (their accounts need cover). */
 export const DEMO_ON_LEAVE = 'Owen Fischer';
 
@@ -54,7 +57,7 @@ export async function ensureDemoTeam(db: Db, opts: { passwords: boolean; actor?:
       }
       const [row] = await tx
         .insert(users)
-        .values({ name: p.name, email: p.email, role: p.role, level: p.level, region: p.region, passwordHash: hashes?.[i] ?? null })
+        .values({ name: p.name, email: p.email, role: p.role, level: p.level, region: p.region, capacity: p.role === 'rep' ? DEMO_CAPACITY : undefined, passwordHash: hashes?.[i] ?? null })
         .returning();
       await writeAudit(tx, {
         actor: actor.name,

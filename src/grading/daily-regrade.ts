@@ -2,6 +2,7 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { accounts, gradeChanges } from '../db/schema.ts';
 import { currentPolicy } from '../policy/store.ts';
+import type { Policy } from '../policy/policy.ts';
 import { writeAudit } from '../audit/audit-log.ts';
 import { changeRow, factsOf, gradeOrFlagsChanged, summaryOf, type GradeCause } from './apply-grading.ts';
 import { summaryLine } from './explain.ts';
@@ -19,9 +20,13 @@ const BATCH = 5000;
  * running it twice for one day changes nothing the second time. Each batch is one transaction:
  * an interrupted run leaves whole batches and is finished by the next run.
  */
-export async function regradeOpenProspects(db: Db, opts: { asOf: string; cause?: GradeCause; actor?: string; batchSize?: number }): Promise<RegradeStats> {
+export async function regradeOpenProspects(
+  db: Db,
+  opts: { asOf: string; cause?: GradeCause; actor?: string; batchSize?: number; policy?: { version: number; policy: Policy } },
+): Promise<RegradeStats> {
   const started = performance.now();
-  const { version, policy } = await currentPolicy(db);
+  // A policy edit passes its own version, so the grades it causes name it even if a newer one is saved meanwhile.
+  const { version, policy } = opts.policy ?? (await currentPolicy(db));
   const grader = makeGrader(policy.grading, opts.asOf);
   const ctx = { policy, policyVersion: version, asOf: opts.asOf, cause: opts.cause ?? 'daily', actor: opts.actor ?? 'daily re-grade' } as const;
   const batchSize = opts.batchSize ?? BATCH;
@@ -100,7 +105,7 @@ export async function regradeOpenProspects(db: Db, opts: { asOf: string; cause?:
     changed += batch.changed;
   }
   // Grades that rose above what their owners' level allows go to someone senior enough (DOMAIN.md §3).
-  const reassigned = await reassignInBatches(db, rose, { policy, actor: ctx.actor, cause: 'daily_regrade' });
+  const reassigned = await reassignInBatches(db, rose, { policy, actor: ctx.actor, cause: ctx.cause === 'policy' ? 'policy' : 'daily_regrade', policyVersion: ctx.cause === 'policy' ? version : undefined });
   // One audit row per run that wrote something (each grade change is in grade_changes, with its actor).
   if (updated) await writeAudit(db, { actor: ctx.actor, entity: 'account', entityId: null, accountId: null, action: `regrade_${ctx.cause}`, after: { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, reassigned } });
   return { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, reassigned, ms: Math.round(performance.now() - started) };

@@ -11,7 +11,7 @@ import { loadReps, loadsFromGroups, ownerGroups, type TeamRep } from './territor
 // no owner, a grade or tier that rises above its owner's level, a rep who leaves. The pure rule is
 // in assignment.ts; this reads the team's loads, writes the outcome and its audit row.
 
-export type AssignCause = 'created' | 'grade_rose' | 'tier_rose' | 'rep_deactivated' | 'rep_on_leave' | 'rep_level_lowered' | 'manual_request' | 'daily_regrade' | 'retier' | 'import';
+export type AssignCause = 'created' | 'grade_rose' | 'tier_rose' | 'rep_deactivated' | 'rep_on_leave' | 'rep_level_lowered' | 'manual_request' | 'daily_regrade' | 'retier' | 'import' | 'policy';
 
 const CAUSE_TEXT: Record<AssignCause, string> = {
   created: 'a new account without an owner',
@@ -24,6 +24,7 @@ const CAUSE_TEXT: Record<AssignCause, string> = {
   daily_regrade: 'the daily re-grade raised its grade above its owner’s level',
   retier: 're-tiering raised its tier above its owner’s level',
   import: 'an imported account without an owner',
+  policy: 'a policy change raised what it requires of its owner',
 };
 
 type AccountFactsRow = { id: number; ownerId: number | null; pinned: boolean; kind: string; status: string; grade: string | null; tier: string | null; unassignable: boolean };
@@ -46,7 +47,7 @@ export type AssignOutcome = { accountId: number; from: number | null; assignment
 export async function assignAccounts(
   tx: Db,
   ids: readonly number[],
-  opts: { policy: Policy; actor: string; actorId?: number | null; cause: AssignCause; force?: boolean; reps?: TeamRep[] },
+  opts: { policy: Policy; actor: string; actorId?: number | null; cause: AssignCause; force?: boolean; reps?: TeamRep[]; policyVersion?: number },
 ): Promise<AssignOutcome[]> {
   if (!ids.length) return [];
   const rows = await query<AccountFactsRow>(
@@ -89,7 +90,7 @@ export async function assignAccounts(
       accountId: row.id,
       action: unassignable ? 'flagged_unassignable' : 'owner_assigned',
       before: { ownerId: row.ownerId, owner: row.ownerId === null ? null : (names.get(row.ownerId) ?? null) },
-      after: { ownerId, owner: ownerId === null ? null : (names.get(ownerId) ?? null), cause: opts.cause, why: `${CAUSE_TEXT[opts.cause]}. ${a.reason}` },
+      after: { ownerId, owner: ownerId === null ? null : (names.get(ownerId) ?? null), cause: opts.cause, why: `${CAUSE_TEXT[opts.cause]}. ${a.reason}`, ...(opts.policyVersion === undefined ? {} : { policyVersion: opts.policyVersion }) },
     });
   }
   if (updates.length) {
@@ -122,7 +123,7 @@ export async function reassignAccountsOf(tx: Db, repId: number, opts: { policy: 
 }
 
 /** Assigns many accounts (a job's worth) in transactions of a few thousand; returns how many moved. */
-export async function reassignInBatches(db: Db, ids: readonly number[], opts: { policy: Policy; actor: string; cause: AssignCause }, size = 5000): Promise<number> {
+export async function reassignInBatches(db: Db, ids: readonly number[], opts: { policy: Policy; actor: string; cause: AssignCause; policyVersion?: number }, size = 5000): Promise<number> {
   let moved = 0;
   for (let i = 0; i < ids.length; i += size) {
     const chunk = ids.slice(i, i + size);

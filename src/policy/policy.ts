@@ -33,15 +33,17 @@ export type TouchSignalType = (typeof TOUCH_SIGNALS)[number];
 export const SIGNAL_TYPES = [...TIMING_SIGNALS, ...TOUCH_SIGNALS] as const;
 export type SignalType = (typeof SIGNAL_TYPES)[number];
 
-const points = z.number().min(0).max(100);
-const weight = z.number().min(0).max(1000);
+// Messages name the allowed range, since the policy editor shows them next to each field.
+const number = () => z.number({ error: 'must be a number' });
+const points = number().min(0, 'must be 0 to 100 points').max(100, 'must be 0 to 100 points');
+const weight = number().min(0, 'cannot be negative').max(1000, 'must be at most 1000');
 
 /** A banded factor: `base` points below the first threshold, then each threshold's points from its lower bound up. */
 export const bandsSchema = z
   .object({
     weight,
     base: points,
-    steps: z.array(z.object({ from: z.number(), points })).min(1),
+    steps: z.array(z.object({ from: number(), points })).min(1, 'needs at least one band'),
   })
   .refine((b) => b.steps.every((s, i) => i === 0 || s.from > b.steps[i - 1]!.from), {
     message: 'band lower bounds must increase',
@@ -49,12 +51,12 @@ export const bandsSchema = z
   });
 export type Bands = z.infer<typeof bandsSchema>;
 
-const months = z.number().int().min(0).max(120);
-const days = z.number().int().min(1).max(3650);
+const months = number().int('must be a whole number of months').min(0, 'cannot be negative').max(120, 'must be at most 120 months');
+const days = number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days');
 
 const signalCatalogueSchema = z.object(
   Object.fromEntries(
-    TIMING_SIGNALS.map((t) => [t, z.object({ situation: z.enum(SITUATIONS), window: z.enum(GRADES) })]),
+    TIMING_SIGNALS.map((t) => [t, z.object({ situation: z.enum(SITUATIONS, { error: 'choose greenfield or incumbent' }), window: z.enum(GRADES, { error: 'choose A, B, C or D' }) })]),
   ) as Record<TimingSignalType, z.ZodObject<{ situation: z.ZodEnum<{ greenfield: 'greenfield'; incumbent: 'incumbent' }>; window: z.ZodEnum<{ A: 'A'; B: 'B'; C: 'C'; D: 'D' }> }>>,
 );
 
@@ -90,8 +92,8 @@ export const TIERS_DEFAULT = ['Strategic', 'Key', 'Standard'] as const;
 export const tieringPolicySchema = z.object({
   /** Tier names from best to worst with the lowest score each reaches; the last one catches the rest. */
   tiers: z
-    .array(z.object({ name: z.string().trim().min(1).max(40), minScore: points }))
-    .min(1)
+    .array(z.object({ name: z.string({ error: 'name the tier' }).trim().min(1, 'name the tier').max(40, 'must be at most 40 characters'), minScore: points }))
+    .min(1, 'needs at least one tier')
     .refine((ts) => ts.every((t, i) => i === 0 || t.minScore < ts[i - 1]!.minScore), 'tiers go from best to worst, each with a lower minimum score')
     .refine((ts) => new Set(ts.map((t) => t.name.toLowerCase())).size === ts.length, 'tier names must differ'),
   factors: z.object({
@@ -106,10 +108,13 @@ export const tieringPolicySchema = z.object({
 });
 export type TieringPolicy = z.infer<typeof tieringPolicySchema>;
 
-const seniority = z.object({ minLevel: z.number().int().min(1).max(4), load: z.number().min(0).max(1000) });
+const seniority = z.object({
+  minLevel: number().int('must be a level from 1 to 4').min(1, 'must be a level from 1 to 4').max(4, 'must be a level from 1 to 4'),
+  load: number().min(0, 'cannot be negative').max(1000, 'must be at most 1000 points'),
+});
 export const ownershipPolicySchema = z.object({
-  levels: z.array(z.object({ level: z.number().int().min(1), name: z.string().min(1) })).min(1),
-  defaultCapacity: z.number().min(1).max(100000),
+  levels: z.array(z.object({ level: number().int().min(1), name: z.string().trim().min(1, 'name the level').max(60, 'must be at most 60 characters') })).min(1),
+  defaultCapacity: number().min(1, 'must be at least 1 point').max(100000, 'must be at most 100,000 points'),
   byTier: z.record(z.string(), seniority),
   byGrade: z.object({ A: seniority, B: seniority, C: seniority, D: seniority }),
 });
@@ -247,4 +252,88 @@ export function parsePolicy(body: unknown): PolicyParse {
     ok: false,
     issues: r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
   };
+}
+
+export type PolicyIssue = { path: (string | number)[]; message: string };
+
+/**
+ * Rules across fields that an edited policy must keep before it is saved. Stored versions and the
+ * previews' overrides are parsed without them (an old version stays readable; a preview may try
+ * tiers that ownership does not name yet), so they live here and not in policySchema.
+ */
+export function crossFieldIssues(p: Policy): PolicyIssue[] {
+  const out: PolicyIssue[] = [];
+  const w = p.grading.windowMonths;
+  if (w.A < 1) out.push({ path: ['grading', 'windowMonths', 'A'], message: 'must be at least 1 month' });
+  if (w.B <= w.A) out.push({ path: ['grading', 'windowMonths', 'B'], message: `must be more months than A's window (${w.A})` });
+  if (w.C <= w.B) out.push({ path: ['grading', 'windowMonths', 'C'], message: `must be more months than B's window (${w.B})` });
+  if (p.grading.requalifyMonths < 1) out.push({ path: ['grading', 'requalifyMonths'], message: 'must be at least 1 month' });
+  const f = p.grading.fit;
+  // All weights 0 would divide by zero when the factors are rescaled.
+  if (f.size.weight + f.revenue.weight + f.growth.weight + f.need.weight <= 0) out.push({ path: ['grading', 'fit', 'size', 'weight'], message: 'at least one fit factor needs a weight above 0' });
+  const t = p.tiering.factors;
+  if (t.sales12m.weight + t.lifetimeSales.weight + t.credit.weight + t.margin.weight + t.growth.weight <= 0)
+    out.push({ path: ['tiering', 'factors', 'sales12m', 'weight'], message: 'at least one tier factor needs a weight above 0' });
+
+  // Every tier needs an owner level, a load and contact intervals, and nothing else does.
+  const names = p.tiering.tiers.map((x) => x.name);
+  for (const [section, what] of [
+    ['ownership', 'a minimum owner level and a load'],
+    ['cadence', 'a call and a visit interval'],
+  ] as const) {
+    const byTier = p[section].byTier;
+    for (const n of names) if (!Object.hasOwn(byTier, n)) out.push({ path: [section, 'byTier', n], message: `give the ${n} tier ${what}` });
+    for (const k of Object.keys(byTier)) if (!names.includes(k)) out.push({ path: [section, 'byTier', k], message: `${k} is not a tier: remove it, or add the tier` });
+  }
+
+  const levels = p.ownership.levels.map((l) => l.level);
+  if (new Set(levels).size !== levels.length) out.push({ path: ['ownership', 'levels'], message: 'each level is listed once' });
+  const known = new Set(levels);
+  const checkLevel = (path: (string | number)[], level: number) => {
+    if (!known.has(level)) out.push({ path: [...path, 'minLevel'], message: `there is no level ${level}` });
+  };
+  for (const [k, s] of Object.entries(p.ownership.byTier)) checkLevel(['ownership', 'byTier', k], s.minLevel);
+  for (const [k, s] of Object.entries(p.ownership.byGrade)) checkLevel(['ownership', 'byGrade', k], s.minLevel);
+
+  const touch = new Set<string>(TOUCH_SIGNALS);
+  for (const key of ['callTypes', 'visitTypes'] as const) {
+    if (p.cadence[key].some((x) => !touch.has(x))) out.push({ path: ['cadence', key], message: `only contact signals (${TOUCH_SIGNALS.join(', ')}) count` });
+  }
+  return out;
+}
+
+/** An edited policy: every section given (no defaults), and the rules across fields. */
+export const policyEditSchema = z
+  .object({
+    grading: gradingPolicySchema,
+    tiering: tieringPolicySchema,
+    ownership: ownershipPolicySchema,
+    cadence: cadencePolicySchema,
+  })
+  .superRefine((p, ctx) => {
+    for (const i of crossFieldIssues(p as Policy)) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+  });
+
+/** Leaf paths of a JSON value ("grading.fit.size.steps.0.from"); empty objects and arrays are leaves. */
+export function leafPaths(v: unknown, prefix = '', out: string[] = []): string[] {
+  const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : isPlainObject(v) ? Object.entries(v) : null;
+  if (!entries || !entries.length) {
+    if (prefix) out.push(prefix);
+    return out;
+  }
+  for (const [k, x] of entries) leafPaths(x, prefix ? `${prefix}.${k}` : k, out);
+  return out;
+}
+
+/**
+ * Validates a policy to be saved: the edit schema, and no field it does not know (a mistyped key
+ * would otherwise be dropped silently and its section keep the old numbers).
+ */
+export function parsePolicyEdit(body: unknown): PolicyParse {
+  const r = policyEditSchema.safeParse(body);
+  if (!r.success) return { ok: false, issues: r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
+  const known = new Set(leafPaths(r.data));
+  const unknown = leafPaths(body).filter((p) => !known.has(p));
+  if (unknown.length) return { ok: false, issues: unknown.map((path) => ({ path, message: 'unknown field' })) };
+  return { ok: true, policy: r.data as Policy };
 }

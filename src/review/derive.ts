@@ -13,6 +13,9 @@ import { CHANGE_LISTS, changeLists, placeOf, tierRanks, type ListItem, type Snap
 
 const CHUNK = 5000;
 
+/** Stale counts for open prospects only (the review's stale list), so other states split no further. */
+const STALE = sql`(kind = 'prospect' and status = 'open' and 'stale' = any(flags))`;
+
 export type DeriveStats = { week: string; comparedWith: string | null; moved: number; listed: number; ms: number };
 
 /** The latest snapshot week before `week`, if any. */
@@ -43,9 +46,9 @@ export async function deriveWeek(tx: Db, week: string, policy: Policy): Promise<
 
   await tx.execute(sql`
     insert into ${snapshotCounts} (week, owner_id, kind, status, grade, tier, stale, n, open_value)
-    select week, owner_id, kind, status, grade, tier, 'stale' = any(flags), count(*)::int, coalesce(sum(open_value), 0)
+    select week, owner_id, kind, status, grade, tier, ${STALE}, count(*)::int, coalesce(sum(open_value), 0)
     from ${accountSnapshots} where week = ${week}::date
-    group by week, owner_id, kind, status, grade, tier, 'stale' = any(flags)`);
+    group by week, owner_id, kind, status, grade, tier, ${STALE}`);
   await tx.execute(sql`
     insert into ${snapshotMonths} (week, owner_id, month, n, open_value)
     select week, owner_id, coalesce(to_char(close_by, 'YYYY-MM'), ''), count(*)::int, sum(open_value)

@@ -5,7 +5,7 @@ import { accountSnapshots, accounts, actionItems, reviewNotes, snapshotChanges, 
 import type { Policy } from '../policy/policy.ts';
 import { isoDate } from '../shared/validation.ts';
 import { CHANGE_LISTS, LISTS, type ChangeList, type ListName } from './diff.ts';
-import { countLines, gradeTrend, matrixOf, repLines, totalsOf, valueByMonth, type CountLine, type CountRow, type Matrix, type MonthBucket, type OwnerFilter, type RepInfo, type RepLine, type WeekTotals } from './summary.ts';
+import { countLines, gradeTrend, matrixOf, repLines, totalsOf, valueByMonth, type CountLine, type CountRow, type Matrix, type MonthBucket, type MonthRow, type MoveRow, type OwnerFilter, type RepInfo, type RepLine, type WeekTotals } from './summary.ts';
 import { isMonday } from './weeks.ts';
 
 // What the review page, its API twin and its CSV read. Everything comes from the per-week rows
@@ -73,7 +73,7 @@ export type ListRow = {
 /** Where a list continues after its last row: the position (change lists) or the order key and id. */
 export type ListCursor = { pos?: number; key?: string | null; id?: number };
 
-// Names are looked up apart (namesOf): two relations a branch keep the statement quick to plan.
+// Names are joined once over the whole union (namesOf for the CSV pages): two relations a branch keep it quick to plan.
 const LIST_COLUMNS = sql`c.account_id as "accountId", c.kind, c.status, c.grade, c.tier, c.fit, c.tier_score as "tierScore",
   c.close_by::text as "closeBy", c.flags, c.slip_count as "slipCount", c.open_value as "openValue", c.owner_id as "ownerId",
   p.kind as "prevKind", p.status as "prevStatus", p.grade as "prevGrade", p.tier as "prevTier", p.slip_count as "prevSlipCount"`;
@@ -200,45 +200,43 @@ export async function loadReview(db: Db, q: ReviewQuery, policy: Policy, listLim
   const W = week.week, P = prev?.week ?? null;
   const trendWeeks = weeks.filter((w) => w.week <= W).slice(0, TREND_WEEKS).map((w) => w.week).reverse();
 
-  // Independent reads, sent together (one connection each on PostgreSQL; PGlite runs them in turn).
-  const [counts, trendRows, monthRows, moves, listCounts, overdue, previews, people, notes, actions] = await Promise.all([
-    query<CountRow>(
-      db,
-      sql`select week::text, owner_id as "ownerId", kind, status, grade, tier, stale, n, open_value as "openValue"
-          from ${snapshotCounts} where week in (${W}::date, ${P ?? W}::date) ${ownerWhere(sql`owner_id`, f)}`,
-    ),
-    query<{ week: string; grade: string | null; n: number }>(
-      db,
-      sql`select week::text, grade, sum(n)::int as n from ${snapshotCounts}
-          where week in (${sql.join(trendWeeks.map((w) => sql`${w}::date`), sql`, `)}) and kind = 'prospect' and status = 'open' ${ownerWhere(sql`owner_id`, f)}
-          group by week, grade`,
-    ),
-    query<{ month: string; n: number; openValue: number }>(
-      db,
-      sql`select month, sum(n)::int as n, sum(open_value) as "openValue" from ${snapshotMonths} where week = ${W}::date ${ownerWhere(sql`owner_id`, f)} group by month`,
-    ),
-    query<{ fromKey: string; toKey: string; n: number }>(
-      db,
-      sql`select from_key as "fromKey", to_key as "toKey", sum(n)::int as n from ${snapshotMoves} where week = ${W}::date ${ownerWhere(sql`owner_id`, f)} group by 1, 2`,
-    ),
-    query<{ list: string; n: number }>(db, sql`select list, count(*)::int as n from ${snapshotChanges} where week = ${W}::date ${ownerWhere(sql`owner_id`, f)} group by list`),
-    query<{ ownerId: number; n: number }>(db, sql`select owner_id as "ownerId", n from ${snapshotOverdue} where week = ${W}::date`),
-    // Every list's first rows in one round trip, then their names.
-    query<RawListRow>(
-      db,
-      sql.join(
-        LISTS.map((l) => sql`(select ${l}::text as list, t.* from (${listStatement(l, W, P, f, listLimit)}) t)`),
-        sql` union all `,
-      ),
-    ).then(async (rows) => ({ rows, names: await namesOf(db, rows.length ? rows : [], []) })),
-    peopleOf(db),
-    notesOf(db, W),
-    actionItemsOf(db, W),
-  ]);
+  // Everything else in one statement, each part a JSON array: on this kind of machine a round
+  // trip costs more than any of these small reads, so the page makes four (session, policy, weeks, this).
+  const own = ownerWhere(sql`owner_id`, f);
+  // Names one index lookup each (a join here may scan every account).
+  const listRows = sql`select l.*, (select a.name from ${accounts} a where a.id = l."accountId") as name from (${sql.join(
+    LISTS.map((l) => sql`(select ${l}::text as list, t.* from (${listStatement(l, W, P, f, listLimit)}) t)`),
+    sql` union all `,
+  )}) l`;
+  const [all] = await query<{ counts: CountRow[]; prev_counts: CountRow[]; trend: { week: string; grade: string | null; n: number }[]; months: MonthRow[]; moves: MoveRow[]; list_counts: { list: string; n: number }[]; overdue: { ownerId: number; n: number }[]; lists: (RawListRow & { name: string | null })[]; people: Person[]; notes: (Omit<NoteView, 'createdAt'> & { createdAt: string })[]; actions: ActionItemView[] }>(
+    db,
+    sql`select
+      ${jsonRows(sql`select week::text, owner_id as "ownerId", kind, status, grade, tier, stale, n, open_value as "openValue"
+        from ${snapshotCounts} where week = ${W}::date ${own}`)} as counts,
+      ${jsonRows(sql`select week::text, null as "ownerId", kind, status, grade, tier, stale, sum(n)::int as n, sum(open_value) as "openValue"
+        from ${snapshotCounts} where week = ${P ?? W}::date ${own} group by week, kind, status, grade, tier, stale`)} as prev_counts,
+      ${jsonRows(sql`select week::text, grade, sum(n)::int as n from ${snapshotCounts}
+        where week in (${sql.join(trendWeeks.map((w) => sql`${w}::date`), sql`, `)}) and kind = 'prospect' and status = 'open' ${own}
+        group by week, grade`)} as trend,
+      ${jsonRows(sql`select month, sum(n)::int as n, sum(open_value) as "openValue" from ${snapshotMonths} where week = ${W}::date ${own} group by month`)} as months,
+      ${jsonRows(sql`select from_key as "fromKey", to_key as "toKey", sum(n)::int as n from ${snapshotMoves} where week = ${W}::date ${own} group by 1, 2`)} as moves,
+      ${jsonRows(sql`select list, count(*)::int as n from ${snapshotChanges} where week = ${W}::date ${own} group by list`)} as list_counts,
+      ${jsonRows(sql`select owner_id as "ownerId", n from ${snapshotOverdue} where week = ${W}::date`)} as overdue,
+      ${jsonRows(listRows)} as lists,
+      ${jsonRows(PEOPLE)} as people,
+      ${jsonRows(notesStatement(W))} as notes,
+      ${jsonRows(actionItemsStatement(W))} as actions`,
+  );
+  const { counts, trend: trendRows, months: monthRows, moves, list_counts: listCounts, overdue } = all!;
+  const people = all!.people;
+  const notes = all!.notes.map((n) => ({ ...n, createdAt: new Date(n.createdAt) }));
+  const actions = all!.actions;
+  const names = { accounts: new Map(all!.lists.map((r) => [Number(r.accountId), r.name ?? ''])), people: new Map(people.map((p) => [p.id, p.name])) };
+  const previews = { rows: all!.lists, names };
 
   const tierNames = policy.tiering.tiers.map((t) => t.name);
-  const cur = counts.filter((r) => r.week === W).map(numbers);
-  const before = P ? counts.filter((r) => r.week === P).map(numbers) : null;
+  const cur = counts.map(numbers);
+  const before = P ? all!.prev_counts.map(numbers) : null;
   const totals = totalsOf(cur, tierNames);
   const prevTotals = before ? totalsOf(before, tierNames) : null;
   const listTotal = new Map(listCounts.map((r) => [r.list, Number(r.n)]));
@@ -250,7 +248,7 @@ export async function loadReview(db: Db, q: ReviewQuery, policy: Policy, listLim
         rows: previews.rows
           .filter((r) => r.list === l)
           .sort(previewOrder)
-          .map(toListRow({ accounts: previews.names.accounts, people: new Map(people.map((p) => [p.id, p.name])) })),
+          .map(toListRow(previews.names)),
       },
     ]),
   ) as Record<ListName, ListPreview>;
@@ -284,37 +282,39 @@ function previewOrder(a: RawListRow, b: RawListRow): number {
 
 const numbers = (r: CountRow): CountRow => ({ ...r, ownerId: r.ownerId === null ? null : Number(r.ownerId), n: Number(r.n), openValue: Number(r.openValue) });
 
+/** A statement's rows as one JSON array (an empty one for none). */
+const jsonRows = (statement: SQL) => sql`(select coalesce(json_agg(t), '[]'::json) from (${statement}) t)`;
+
+const PEOPLE = sql`select id, name, email, role, level, capacity, region, state from ${users} order by name, id`;
+
 export async function peopleOf(db: Db): Promise<Person[]> {
-  return db
-    .select({ id: users.id, name: users.name, email: users.email, role: users.role, level: users.level, capacity: users.capacity, region: users.region, state: users.state })
-    .from(users)
-    .orderBy(users.name, users.id);
+  return (await query<Person>(db, PEOPLE)).map((p) => ({ ...p, id: Number(p.id), capacity: Number(p.capacity) }));
 }
 
+const notesStatement = (week: string) =>
+  sql`select id, week::text, body, created_by as "createdBy", created_at as "createdAt" from ${reviewNotes} where week = ${week}::date order by id`;
+
 export async function notesOf(db: Db, week: string): Promise<NoteView[]> {
-  return db
-    .select({ id: reviewNotes.id, week: reviewNotes.week, body: reviewNotes.body, createdBy: reviewNotes.createdBy, createdAt: reviewNotes.createdAt })
-    .from(reviewNotes)
-    .where(sql`${reviewNotes.week} = ${week}::date`)
-    .orderBy(reviewNotes.id);
+  return (await query<NoteView>(db, notesStatement(week))).map((n) => ({ ...n, id: Number(n.id), createdAt: new Date(n.createdAt) }));
 }
 
 /**
  * The action items a week's review shows: those recorded that week, and those of earlier weeks
  * still open then (open now, or done on or after its Monday), open ones first by due date.
  */
+const actionItemsStatement = (week: string) =>
+  sql`select i.id, i.week::text, i.text, i.owner_id as "ownerId", u.name as "ownerName", i.due_on::text as "dueOn",
+        i.account_id as "accountId", a.name as "accountName", a.kind as "accountKind", i.status, i.done_on::text as "doneOn", i.done_by as "doneBy",
+        i.version, i.created_by as "createdBy"
+      from ${actionItems} i
+      left join ${users} u on u.id = i.owner_id
+      left join ${accounts} a on a.id = i.account_id
+      where i.week = ${week}::date or (i.week < ${week}::date and (i.status = 'open' or i.done_on >= ${week}::date))
+      order by i.status desc, i.due_on nulls last, i.id`;
+
 export async function actionItemsOf(db: Db, week: string): Promise<ActionItemView[]> {
-  return query<ActionItemView>(
-    db,
-    sql`select i.id, i.week::text, i.text, i.owner_id as "ownerId", u.name as "ownerName", i.due_on::text as "dueOn",
-          i.account_id as "accountId", a.name as "accountName", a.kind as "accountKind", i.status, i.done_on::text as "doneOn", i.done_by as "doneBy",
-          i.version, i.created_by as "createdBy"
-        from ${actionItems} i
-        left join ${users} u on u.id = i.owner_id
-        left join ${accounts} a on a.id = i.account_id
-        where i.week = ${week}::date or (i.week < ${week}::date and (i.status = 'open' or i.done_on >= ${week}::date))
-        order by i.status desc, i.due_on nulls last, i.id`,
-  ).then((rows) => rows.map((r) => ({ ...r, id: Number(r.id), ownerId: r.ownerId === null ? null : Number(r.ownerId), accountId: r.accountId === null ? null : Number(r.accountId), version: Number(r.version) })));
+  const rows = await query<ActionItemView>(db, actionItemsStatement(week));
+  return rows.map((r) => ({ ...r, id: Number(r.id), ownerId: r.ownerId === null ? null : Number(r.ownerId), accountId: r.accountId === null ? null : Number(r.accountId), version: Number(r.version) }));
 }
 
 export const isChangeList = (l: string): l is ChangeList => (CHANGE_LISTS as readonly string[]).includes(l);

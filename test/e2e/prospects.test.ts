@@ -1,50 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, findChromium } from '../support/browser.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { resetDatabase, testDatabase } from '../support/db.ts';
 import { insertProspect, insertSignal } from '../support/factories.ts';
-import { startTestServer } from '../support/server.ts';
+import { seriousViolations, useBrowser, type PageOptions } from '../support/e2e.ts';
 
 // What a person does, in a real (headless) Chromium against the app on a loopback port.
 
-const chromiumPath = findChromium();
-if ('missing' in chromiumPath) throw new Error('Chromium missing: the browser project should not have been started');
-
 const database = await testDatabase();
-let server: Awaited<ReturnType<typeof startTestServer>>;
-let browser: Browser;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-beforeAll(async () => {
-  server = await startTestServer(database.db);
-  browser = await chromium.launch({ executablePath: chromiumPath.path, args: CHROMIUM_ARGS });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const b = useBrowser(() => database.db);
 beforeEach(() => resetDatabase(database));
-
-async function newPage(opts: { javaScriptEnabled?: boolean; width?: number; axe?: boolean } = {}): Promise<Page> {
-  // bypassCSP only to let a test inject axe-core; every other page runs under the app's real CSP.
-  const context = await browser.newContext({ javaScriptEnabled: opts.javaScriptEnabled ?? true, viewport: { width: opts.width ?? 1280, height: 900 }, bypassCSP: opts.axe ?? false });
-  // Signed in as a manager by a session made in the database (test/e2e/sign-in.test.ts signs in through the form).
-  await context.addCookies([await server.sessionCookie()]);
-  return context.newPage();
-}
-
-/** axe-core's serious and critical violations on the page. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  const result = (await page.evaluate(async () => {
-    // @ts-expect-error axe is injected above
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v: { id: string; impact: string; nodes: { target: string[] }[] }) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  })) as { id: string; impact: string; targets: string[] }[];
-  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
-}
+const newPage = (opts: PageOptions = {}) => b.newPage(opts);
 
 describe('a rep in the browser', () => {
   it('adds a prospect, logs a signal inline and watches the grade change without a reload', async () => {
@@ -52,7 +16,7 @@ describe('a rep in the browser', () => {
     const problems: string[] = [];
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
     page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`${server.url}/prospects/new`);
+    await page.goto(`${b.server.url}/prospects/new`);
     await page.getByLabel('Company name').fill('Initech');
     await page.getByLabel('Website domain').fill('initech.com');
     await page.getByLabel('Employees').fill('600');
@@ -86,7 +50,7 @@ describe('a rep in the browser', () => {
   it('does the same with JavaScript disabled: forms post and redirect', async () => {
     const p = await insertProspect(database.db, { name: 'Umbrella' });
     const page = await newPage({ javaScriptEnabled: false });
-    await page.goto(`${server.url}/prospects/${p.id}`);
+    await page.goto(`${b.server.url}/prospects/${p.id}`);
     expect(await page.locator('#grade .badge').first().textContent()).toBe('C');
     await page.getByLabel('Signal', { exact: true }).selectOption('incumbent_failing');
     await page.getByLabel('Date seen', { exact: true }).fill('2026-01-10');
@@ -101,16 +65,16 @@ describe('a rep in the browser', () => {
     await insertSignal(database.db, a.id, { type: 'selection_started', date: '2026-06-01' });
     await insertProspect(database.db, { name: 'Bravo', employees: 10, revenue: 1000, growthPct: -4, need: 'low' });
     const page = await newPage({ axe: true });
-    await page.goto(`${server.url}/prospects`);
+    await page.goto(`${b.server.url}/prospects`);
     expect(await seriousViolations(page)).toEqual([]);
     await page.locator('nav.tabs a[href="/prospects?grade=A"]').click();
     await page.waitForURL(/grade=A/);
     const rows = await page.locator('table.list tbody tr').allTextContents();
     expect(rows.join('\n')).toContain('Alpha');
     expect(rows.join('\n')).not.toContain('Bravo');
-    await page.goto(`${server.url}/prospects/${a.id}`);
+    await page.goto(`${b.server.url}/prospects/${a.id}`);
     expect(await seriousViolations(page)).toEqual([]);
-    await page.goto(`${server.url}/prospects/new`);
+    await page.goto(`${b.server.url}/prospects/new`);
     expect(await seriousViolations(page)).toEqual([]);
   });
 
@@ -119,7 +83,7 @@ describe('a rep in the browser', () => {
     await insertSignal(database.db, a.id, { type: 'waiting_on_event', date: '2026-05-01', expectedDate: '2026-08-01', event: 'Budget approval' });
     const page = await newPage({ width: 390 });
     for (const path of ['/prospects', `/prospects/${a.id}`, '/prospects/new']) {
-      await page.goto(`${server.url}${path}`);
+      await page.goto(`${b.server.url}${path}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, path).toBeLessThanOrEqual(0);
     }

@@ -1,31 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, findChromium } from '../support/browser.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { resetDatabase, testDatabase } from '../support/db.ts';
 import { ensureUser, type TestUser } from '../support/auth.ts';
 import { insertProspect } from '../support/factories.ts';
-import { startTestServer } from '../support/server.ts';
+import { seriousViolations, useBrowser } from '../support/e2e.ts';
 
 // Signing in through the real form, as each role, in a real (headless) Chromium.
 
-const chromiumPath = findChromium();
-if ('missing' in chromiumPath) throw new Error('Chromium missing: the browser project should not have been started');
-
 const database = await testDatabase();
-let server: Awaited<ReturnType<typeof startTestServer>>;
-let browser: Browser;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-beforeAll(async () => {
-  server = await startTestServer(database.db);
-  browser = await chromium.launch({ executablePath: chromiumPath.path, args: CHROMIUM_ARGS });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const b = useBrowser(() => database.db);
 beforeEach(() => resetDatabase(database));
 
 const PASSWORD = 'correct horse battery';
@@ -35,20 +18,7 @@ const CAST: (TestUser & { label: string; seesTeam: boolean })[] = [
   { email: 'ada@example.com', name: 'Ada Admin', role: 'admin', password: PASSWORD, label: 'Admin', seesTeam: true },
 ];
 
-async function newPage(opts: { axe?: boolean } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: opts.axe ?? false });
-  return context.newPage();
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  const result = (await page.evaluate(async () => {
-    // @ts-expect-error axe is injected above
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v: { id: string; impact: string; nodes: { target: string[] }[] }) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  })) as { id: string; impact: string; targets: string[] }[];
-  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
-}
+const newPage = (opts: { axe?: boolean } = {}) => b.newPage({ ...opts, who: null });
 
 async function signIn(page: Page, email: string, password: string) {
   await page.getByLabel('Email').fill(email);
@@ -62,7 +32,7 @@ describe('signing in through the form', () => {
       await ensureUser(database.db, who);
       const p = await insertProspect(database.db, { name: 'Initech' });
       const page = await newPage();
-      await page.goto(`${server.url}/prospects/${p.id}`);
+      await page.goto(`${b.server.url}/prospects/${p.id}`);
       await page.waitForURL(/\/sign-in\?next=/);
       await signIn(page, who.email, who.password!);
       await page.waitForURL(new RegExp(`/prospects/${p.id}$`));
@@ -76,14 +46,14 @@ describe('signing in through the form', () => {
       const cookies = await page.context().cookies();
       expect(cookies.find((c) => c.name === 'pipegrade_session')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
 
-      const team = await page.goto(`${server.url}/team`);
+      const team = await page.goto(`${b.server.url}/team`);
       expect(team!.status()).toBe(who.seesTeam ? 200 : 403);
 
-      await page.goto(`${server.url}/prospects`);
+      await page.goto(`${b.server.url}/prospects`);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.waitForURL(/\/sign-in\?out=1$/);
       expect(await page.locator('[role=status]').textContent()).toContain('You are signed out.');
-      await page.goto(`${server.url}/prospects`);
+      await page.goto(`${b.server.url}/prospects`);
       await page.waitForURL(/\/sign-in\?next=%2Fprospects$/);
     });
   }
@@ -91,7 +61,7 @@ describe('signing in through the form', () => {
   it('says the same for a wrong password and an unknown email, keeps the email, and the pages are accessible', async () => {
     await ensureUser(database.db, CAST[1]!);
     const page = await newPage({ axe: true });
-    await page.goto(`${server.url}/sign-in`);
+    await page.goto(`${b.server.url}/sign-in`);
     expect(await seriousViolations(page)).toEqual([]);
     await signIn(page, 'mona@example.com', 'not the password');
     const wrong = await page.locator('#signin-problem').textContent();
@@ -105,7 +75,7 @@ describe('signing in through the form', () => {
     await signIn(page, 'mona@example.com', PASSWORD);
     await page.waitForURL(/\/home$/);
     for (const path of ['/team', '/audit', '/me', '/team/new']) {
-      await page.goto(`${server.url}${path}`);
+      await page.goto(`${b.server.url}${path}`);
       expect(await seriousViolations(page), path).toEqual([]);
     }
   });
@@ -113,19 +83,19 @@ describe('signing in through the form', () => {
   it('makes an API token on the user page, shown once', async () => {
     await ensureUser(database.db, CAST[0]!);
     const page = await newPage();
-    await page.goto(`${server.url}/me`);
+    await page.goto(`${b.server.url}/me`);
     await signIn(page, CAST[0]!.email, PASSWORD);
     await page.waitForURL(/\/me$/);
     await page.getByLabel('New token’s name').fill('CRM sync');
     await page.getByRole('button', { name: 'Create token' }).click();
     const token = (await page.getByTestId('new-token').textContent())!.trim();
     expect(token).toMatch(/^pgt_[A-Za-z0-9_-]{43}$/);
-    const res = await fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${b.server.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(await res.json()).toMatchObject({ email: CAST[0]!.email, role: 'rep' });
-    await page.goto(`${server.url}/me`);
+    await page.goto(`${b.server.url}/me`);
     expect(await page.content()).not.toContain(token);
     await page.getByRole('button', { name: 'Revoke token CRM sync' }).click();
     await page.waitForURL(/revoked=1/);
-    expect((await fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    expect((await fetch(`${b.server.url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
   });
 });
