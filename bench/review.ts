@@ -340,7 +340,8 @@ export async function runReviewPages(cluster: PgCluster, scale: Scale, info: Rev
       const server = c.baseline === 'bare' ? bare : app;
       const h = headersFor(c);
       const hammerWith = (seconds: number) => (c.name === 'api' ? hammerHeaders(server.port, c.path, seconds, scale.connections, h) : hammer(server.port, c.path, seconds, scale.connections, h.cookie));
-      await hammerWith(scale.httpWarmupSeconds);
+      // Long enough for each pooled connection to settle on its prepared statements' generic plans.
+      await hammerWith(Math.max(scale.httpWarmupSeconds, 3));
       await resetStatements(url);
       const result = await hammerWith(scale.httpSeconds);
       const top = await topStatements(url, 5);

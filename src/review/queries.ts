@@ -208,11 +208,11 @@ export async function loadReview(db: Db, q: ReviewQuery, policy: Policy, listLim
     LISTS.map((l) => sql`(select ${l}::text as list, t.* from (${listStatement(l, W, P, f, listLimit)}) t)`),
     sql` union all `,
   )}) l`;
-  const [all] = await query<{ counts: CountRow[]; prev_counts: CountRow[]; trend: { week: string; grade: string | null; n: number }[]; months: MonthRow[]; moves: MoveRow[]; list_counts: { list: string; n: number }[]; overdue: { ownerId: number; n: number }[]; lists: (RawListRow & { name: string | null })[]; people: Person[]; notes: (Omit<NoteView, 'createdAt'> & { createdAt: string })[]; actions: ActionItemView[] }>(
+  const [all] = await query<{ counts: [number | null, string, string, string | null, string | null, boolean, number, number][]; prev_counts: CountRow[]; trend: { week: string; grade: string | null; n: number }[]; months: MonthRow[]; moves: MoveRow[]; list_counts: { list: string; n: number }[]; overdue: { ownerId: number; n: number }[]; lists: (RawListRow & { name: string | null })[]; people: Person[]; notes: (Omit<NoteView, 'createdAt'> & { createdAt: string })[]; actions: ActionItemView[] }>(
     db,
     sql`select
-      ${jsonRows(sql`select week::text, owner_id as "ownerId", kind, status, grade, tier, stale, n, open_value as "openValue"
-        from ${snapshotCounts} where week = ${W}::date ${own}`)} as counts,
+      (select coalesce(json_agg(json_build_array(owner_id, kind, status, grade, tier, stale, n, open_value)), '[]'::json)
+        from ${snapshotCounts} where week = ${W}::date ${own}) as counts,
       ${jsonRows(sql`select week::text, null as "ownerId", kind, status, grade, tier, stale, sum(n)::int as n, sum(open_value) as "openValue"
         from ${snapshotCounts} where week = ${P ?? W}::date ${own} group by week, kind, status, grade, tier, stale`)} as prev_counts,
       ${jsonRows(sql`select week::text, grade, sum(n)::int as n from ${snapshotCounts}
@@ -235,7 +235,8 @@ export async function loadReview(db: Db, q: ReviewQuery, policy: Policy, listLim
   const previews = { rows: all!.lists, names };
 
   const tierNames = policy.tiering.tiers.map((t) => t.name);
-  const cur = counts.map(numbers);
+  // The week's counts per owner come as arrays (the largest part: a few hundred rows, no key names).
+  const cur = counts.map(([ownerId, kind, status, grade, tier, stale, n, openValue]) => numbers({ week: W, ownerId, kind, status, grade, tier, stale, n, openValue }));
   const before = P ? all!.prev_counts.map(numbers) : null;
   const totals = totalsOf(cur, tierNames);
   const prevTotals = before ? totalsOf(before, tierNames) : null;

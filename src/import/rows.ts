@@ -1,0 +1,130 @@
+import type { z } from 'zod';
+import { nameKey, newProspectSchema, type NewProspect } from '../prospects/validation.ts';
+import { newDealSchema, type NewDeal } from '../customers/validation.ts';
+import type { CsvRow } from './csv.ts';
+import { FIELD_LABELS, type Field, type ImportKind, type Mapping } from './mapping.ts';
+import { isBlank, readDate, readDealStatus, readNeed, readNumber, readSituation, readText, type DateOrder, type Read } from './values.ts';
+
+// PURE: one row of a file as the fields of a prospect (and, for customers, a deal), validated by
+// the same rules as the forms (src/prospects/validation.ts, src/customers/validation.ts), or the
+// reasons it cannot be imported, naming the file's own columns.
+
+export type RowContext = {
+  kind: ImportKind;
+  header: readonly string[];
+  mapping: Mapping;
+  today: string;
+  decimalComma: boolean;
+  /** Per column: how its "a/b/yyyy" dates are ordered. */
+  dateOrders: readonly (DateOrder | null)[];
+  prospectSchema: ReturnType<typeof newProspectSchema>;
+  dealSchema: ReturnType<typeof newDealSchema>;
+};
+
+export function rowContext(v: Omit<RowContext, 'prospectSchema' | 'dealSchema'>): RowContext {
+  return { ...v, prospectSchema: newProspectSchema(v.today), dealSchema: newDealSchema(v.today) };
+}
+
+/** The prospect fields a row can give; which of them it did give (a blank cell never erases what is known). */
+export type ProspectField = Exclude<keyof NewProspect, 'addedOn'>;
+const PROSPECT_FIELDS: readonly ProspectField[] = ['name', 'domain', 'industry', 'employees', 'revenue', 'growthPct', 'need', 'situation'];
+
+export type Candidate = {
+  line: number;
+  prospect: NewProspect;
+  given: ProspectField[];
+  domain: string | null;
+  nameKey: string;
+  owner: string | null;
+  deal: NewDeal | null;
+};
+
+export type RowResult = { ok: true; candidate: Candidate } | { ok: false; line: number; reason: string };
+
+const LOST_REASON = 'lost before the import (from the file)';
+
+export function readRow(row: CsvRow, ctx: RowContext): RowResult {
+  const { header, mapping } = ctx;
+  const cells = row.cells;
+  if (cells.length !== header.length) {
+    const extraBlank = cells.length > header.length && cells.slice(header.length).every((c) => c.trim() === '');
+    if (!extraBlank)
+      return { ok: false, line: row.line, reason: `has ${cells.length} cells where the header has ${header.length}: a separator or a quote is probably missing` };
+  }
+  const problems: string[] = [];
+  const col = (f: Field) => mapping.columns[f] ?? null;
+  const cell = (f: Field): string | undefined => {
+    const i = col(f);
+    return i === null ? undefined : cells[i];
+  };
+  const label = (f: Field) => {
+    const i = col(f);
+    return i === null ? FIELD_LABELS[f] : header[i]?.trim() || `column ${i + 1}`;
+  };
+  const take = <T>(f: Field, r: Read<T>): T | null => {
+    if (r.ok) return r.value;
+    problems.push(`${label(f)}: ${r.problem}`);
+    return null;
+  };
+  const style = { decimalComma: ctx.decimalComma };
+  const orderOf = (f: Field) => {
+    const i = col(f);
+    return (i === null ? null : ctx.dateOrders[i]) ?? 'mdy';
+  };
+
+  const revenue = take('revenue', readNumber(cell('revenue'), style));
+  const raw = {
+    name: readText(cell('name')) ?? '',
+    domain: readText(cell('domain')),
+    industry: readText(cell('industry')),
+    employees: take('employees', readNumber(cell('employees'), style)),
+    revenue: revenue === null ? null : Math.round(revenue * mapping.revenueScale * 100) / 100,
+    growthPct: take('growthPct', readNumber(cell('growthPct'), style)),
+    need: take('need', readNeed(cell('need'))),
+    situation: take('situation', readSituation(cell('situation'))),
+    addedOn: take('addedOn', readDate(cell('addedOn'), orderOf('addedOn'))),
+  };
+  const parsed = ctx.prospectSchema.safeParse(raw);
+  if (!parsed.success) problems.push(...issues(parsed.error, (f) => label(f as Field), raw));
+
+  let deal: NewDeal | null = null;
+  if (ctx.kind === 'customers') {
+    const value = take('dealValue', readNumber(cell('dealValue'), style));
+    const status = take('dealStatus', readDealStatus(cell('dealStatus'))) ?? 'open';
+    const closeDate = take('dealCloseDate', readDate(cell('dealCloseDate'), orderOf('dealCloseDate')));
+    const marginPct = take('dealMargin', readNumber(cell('dealMargin'), style));
+    if (status !== 'open' && !closeDate && !problems.some((p) => p.startsWith(`${label('dealCloseDate')}:`)))
+      problems.push(`${label('dealCloseDate')}: is empty, and a ${status} deal needs the day it closed`);
+    if (isBlank(cell('dealValue')) && value === null) problems.push(`${label('dealValue')}: the deal amount is empty`);
+    const d = ctx.dealSchema.safeParse({
+      title: readText(cell('dealTitle')) ?? (raw.name ? `${raw.name} deal` : 'Imported deal'),
+      value,
+      marginPct,
+      status,
+      closedOn: status === 'open' ? null : closeDate,
+      expectedCloseOn: status === 'open' ? closeDate : null,
+      lostReason: status === 'lost' ? LOST_REASON : null,
+    });
+    const dealLabel = (k: string): string =>
+      ({ title: label('dealTitle'), value: label('dealValue'), marginPct: label('dealMargin'), closedOn: label('dealCloseDate'), expectedCloseOn: label('dealCloseDate') })[k] ?? k;
+    if (d.success) deal = d.data;
+    else if (value !== null || !isBlank(cell('dealValue'))) problems.push(...issues(d.error, dealLabel, {}));
+  }
+
+  if (problems.length || !parsed.success) return { ok: false, line: row.line, reason: [...new Set(problems)].join('; ') };
+  const prospect = parsed.data;
+  const given = PROSPECT_FIELDS.filter((f) => prospect[f] !== null && prospect[f] !== undefined);
+  return {
+    ok: true,
+    candidate: { line: row.line, prospect, given, domain: prospect.domain ?? null, nameKey: nameKey(prospect.name), owner: readText(cell('owner')), deal },
+  };
+}
+
+function issues(error: z.ZodError, labelOf: (field: string) => string, raw: Record<string, unknown>): string[] {
+  return error.issues.map((i) => {
+    const field = String(i.path[0] ?? '');
+    const message = field === 'name' && /required/i.test(i.message) ? 'the company name is empty' : i.message;
+    const value = field === 'domain' && typeof raw.domain === 'string' ? `"${raw.domain}" ` : '';
+    return `${labelOf(field)}: ${value}${message}`;
+  });
+}

@@ -1,0 +1,116 @@
+import type { Db } from '../db/client.ts';
+import { CsvFormatError, CsvReader, sniffDelimiter, utf8Decoder, type Delimiter } from './csv.ts';
+import { deleteJob, putChunk } from './store.ts';
+import { slashedDateOrder, type DateOrder } from './values.ts';
+
+// Receiving a file: its bytes are decoded and stored in the database in pieces of about 1 MiB as
+// they arrive, and parsed on the way, so a file that is not CSV is refused at once with the line
+// to fix, and the job knows its header, its row count and a few sample values per column.
+
+export const CHUNK_CHARS = 1 << 20;
+const SAMPLE_ROWS = 3;
+
+export type ColumnInfo = { samples: string[]; dateOrder: DateOrder | null };
+
+export type Received =
+  | { ok: true; bytes: number; delimiter: Delimiter; header: string[]; rows: number; columns: ColumnInfo[] }
+  | { ok: false; status: 413 | 422; error: string; line?: number };
+
+export class TooLarge extends Error {}
+
+/** Counts the bytes of a body and stops it past `max`. */
+export async function* limited(body: AsyncIterable<Uint8Array>, max: number, counter: { bytes: number }): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    counter.bytes += chunk.length;
+    if (counter.bytes > max) throw new TooLarge();
+    yield chunk;
+  }
+}
+
+export function tooLargeMessage(max: number): string {
+  return `The file is larger than the import limit of ${formatBytes(max)}. Split it, or ask an admin to raise IMPORT_MAX_BYTES.`;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1 << 20) return `${Math.round((n / (1 << 20)) * 10) / 10} MiB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KiB`;
+  return `${n} bytes`;
+}
+
+/**
+ * Stores the file of job `jobId` from its bytes and checks it is CSV. On any refusal the job (and
+ * what was stored of it) is deleted. `max` bounds the bytes read.
+ */
+export async function receiveFile(db: Db, jobId: number, bytes: AsyncIterable<Uint8Array>, max: number): Promise<Received> {
+  const decoder = utf8Decoder();
+  const counter = { bytes: 0 };
+  let pending = '';
+  let seq = 0;
+  let reader: CsvReader | null = null;
+  let delimiter: Delimiter = ',';
+  let header: string[] | null = null;
+  let rows = 0;
+  let columns: ColumnInfo[] = [];
+  let storing: Promise<void> = Promise.resolve();
+
+  const take = (list: { cells: string[] }[]) => {
+    for (const r of list) {
+      if (!header) {
+        header = r.cells.map((h, i) => h.trim() || `Column ${i + 1}`);
+        columns = header.map(() => ({ samples: [], dateOrder: null }));
+        continue;
+      }
+      rows++;
+      const cells = r.cells;
+      for (let i = 0; i < cells.length && i < columns.length; i++) {
+        const c = cells[i]!;
+        const col = columns[i]!;
+        if (col.samples.length < SAMPLE_ROWS && c.trim()) col.samples.push(c.length > 60 ? `${c.slice(0, 57)}…` : c);
+        // A day above 12 in "a/b/yyyy" says how the whole column is written.
+        if (col.dateOrder === null && c.length >= 6 && c.length <= 40 && (c.charCodeAt(1) === 47 || c.charCodeAt(2) === 47) && slashedDateOrder(c) === 'dmy') col.dateOrder = 'dmy';
+      }
+    }
+  };
+
+  const flush = async (text: string) => {
+    if (!text) return;
+    if (!reader) {
+      delimiter = sniffDelimiter(text);
+      reader = new CsvReader(delimiter);
+    }
+    const n = seq++;
+    await storing;
+    storing = putChunk(db, jobId, n, text);
+    take(reader.push(text));
+  };
+
+  try {
+    for await (const chunk of limited(bytes, max, counter)) {
+      pending += decoder.push(chunk);
+      if (pending.length >= CHUNK_CHARS) {
+        await flush(pending);
+        pending = '';
+      }
+    }
+    pending += decoder.end();
+    await flush(pending);
+    await storing;
+    if (!reader) return await refuse(db, jobId, { ok: false, status: 422, error: 'The file is empty.' });
+    take(await (reader as CsvReader).end());
+    if (!header) return await refuse(db, jobId, { ok: false, status: 422, error: 'The file is empty.' });
+    if (rows === 0) return await refuse(db, jobId, { ok: false, status: 422, error: 'The file has a header but no rows.' });
+    return { ok: true, bytes: counter.bytes, delimiter, header, rows, columns };
+  } catch (err) {
+    (reader as CsvReader | null)?.destroy();
+    await storing.catch(() => {});
+    if (err instanceof TooLarge) return refuse(db, jobId, { ok: false, status: 413, error: tooLargeMessage(max) });
+    if (err instanceof CsvFormatError) return refuse(db, jobId, { ok: false, status: 422, error: `This is not a CSV file we can read: line ${err.line}: ${err.problem}.`, line: err.line });
+    await deleteJob(db, jobId).catch(() => {});
+    throw err;
+  }
+}
+
+async function refuse(db: Db, jobId: number, r: Extract<Received, { ok: false }>): Promise<Received> {
+  await deleteJob(db, jobId);
+  return r;
+}
