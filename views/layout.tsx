@@ -2,7 +2,7 @@ import type { Child } from 'hono/jsx';
 import { ROLE_LABELS } from '../src/users/model.ts';
 import { viewer, viewerIs } from './viewer.ts';
 
-export type NavKey = 'home' | 'calibration' | 'territory' | 'review' | 'prospects' | 'new' | 'customers' | 'tiering' | 'policy' | 'team' | 'audit' | 'me' | 'none';
+export type NavKey = 'home' | 'calibration' | 'territory' | 'review' | 'prospects' | 'new' | 'customers' | 'tiering' | 'policy' | 'team' | 'audit' | 'me' | 'import' | 'none';
 
 export function Layout(props: { title: string; nav?: NavKey; children: Child }) {
   const cur = (k: NavKey) => (props.nav === k ? 'page' : undefined);
@@ -36,6 +36,7 @@ export function Layout(props: { title: string; nav?: NavKey; children: Child }) 
                 <>
                   <a href="/team" aria-current={cur('team')}>Team</a>
                   <a href="/audit" aria-current={cur('audit')}>Audit</a>
+                  <a href="/imports" aria-current={cur('import')}>Import</a>
                 </>
               ) : null}
             </nav>

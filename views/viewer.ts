@@ -11,3 +11,6 @@ export function viewer(): SessionUser | null {
 }
 
 export const viewerIs = (min: Role) => hasRole(viewer()?.role, min);
+
+/** Whether the viewer may change an account: its owner, or a manager or admin (the access rules' ownsAccount). */
+export const viewerMayChange = (ownerId: number | null) => viewerIs('manager') || (ownerId !== null && viewer()?.id === ownerId);

@@ -231,6 +231,19 @@ describe('owners set by hand, pins and the rules on request', () => {
     expect((await acct(a.id)).ownerId).toBe(senior.id);
   });
 
+  it('a rep sees no edit, signal, status or deal forms on an account they do not own; the owner does', async () => {
+    const senior = await rep('Sue Senior', 3);
+    const a = await prospectA(senior.id);
+    const other = await (await testApp(db, '2026-06-30', undefined, { as: 'otherRep' }).get(`/prospects/${a.id}`)).text();
+    for (const form of [`/prospects/${a.id}/edit`, `/prospects/${a.id}/signals`, `/prospects/${a.id}/disqualification`, `/accounts/${a.id}/deals`]) expect(other).not.toContain(form);
+    expect(other).toContain('only its owner or a manager can change it');
+    const asOwner = testApp(db, '2026-06-30', undefined, { as: 'rep' });
+    const me = (await asOwner.user())!;
+    await db.update(accounts).set({ ownerId: me.id }).where(eq(accounts.id, a.id));
+    const mine = await (await asOwner.get(`/prospects/${a.id}`)).text();
+    for (const form of [`/prospects/${a.id}/edit`, `/prospects/${a.id}/signals`, `/prospects/${a.id}/disqualification`, `/accounts/${a.id}/deals`]) expect(mine).toContain(form);
+  });
+
   it('reps cannot change ownership', async () => {
     const senior = await rep('Sue Senior', 3);
     const a = await prospectA(senior.id);

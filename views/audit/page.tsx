@@ -1,7 +1,7 @@
 import type { AuditListRow, AuditQuery } from '../../src/audit/queries.ts';
 import { Card } from '../components.tsx';
 import { Layout } from '../layout.tsx';
-import { Changes, ENTITY_LABELS, when } from './trail.tsx';
+import { Changes, ENTITY_LABELS, orgZone, when } from './trail.tsx';
 
 type Props = {
   q: AuditQuery;
@@ -33,7 +33,7 @@ export function AuditPage(props: Props) {
   return (
     <Layout title="Audit trail" nav="audit">
       <h1>Audit trail</h1>
-      <p class="muted">Every change to accounts, signals, deals, ownership and people: who (or which job), what, before and after, when (UTC).</p>
+      <p class="muted">Every change to accounts, signals, deals, ownership and people: who (or which job), what, before and after, when (in {orgZone()}).</p>
       <form method="get" action="/audit" class="filters" role="search" aria-label="Filter the audit trail">
         <div class="field">
           <label for="f-account">Account number</label>

@@ -3,6 +3,7 @@ import type { AccountRow, DealRow } from '../../src/db/schema.ts';
 import { formatMoney, formatNumber } from '../../src/grading/explain.ts';
 import { Card, Field, FormErrors, type FormState } from '../components.tsx';
 import { Layout } from '../layout.tsx';
+import { viewerMayChange } from '../viewer.ts';
 
 /** A failed deal action: which deal (none: the new-deal form or the whole list) and why. */
 export type DealProblem = { dealId?: number; message: string };
@@ -48,14 +49,18 @@ export function DealsCard(props: DealsProps) {
           {p.message}
         </div>
       ) : null}
-      <DealList deals={props.deals} today={props.today} problem={p} />
-      <h3 class="small">Add a deal</h3>
-      <DealForm accountId={props.account.id} form={props.dealForm} today={props.today} />
+      <DealList deals={props.deals} today={props.today} problem={p} readOnly={!viewerMayChange(props.account.ownerId)} />
+      {viewerMayChange(props.account.ownerId) ? (
+        <>
+          <h3 class="small">Add a deal</h3>
+          <DealForm accountId={props.account.id} form={props.dealForm} today={props.today} />
+        </>
+      ) : null}
     </Card>
   );
 }
 
-function DealList(props: { deals: DealRow[]; today: string; problem?: DealProblem }) {
+function DealList(props: { deals: DealRow[]; today: string; problem?: DealProblem; readOnly?: boolean }) {
   if (!props.deals.length) return <p class="muted">No deals yet. The first won deal makes this account a customer.</p>;
   return (
     <ul class="deals">
@@ -70,20 +75,22 @@ function DealList(props: { deals: DealRow[]; today: string; problem?: DealProble
                 {d.lostReason ? ` · ${d.lostReason}` : ''} · added by {d.createdBy}
               </div>
             </div>
-            <div class="row no-print">
-              <a class="small" href={`/deals/${d.id}/edit`}>Edit</a>
-              <form {...hx(`/deals/${d.id}/deletion`)} hx-confirm={`Delete the deal “${d.title}”?`}>
-                <input type="hidden" name="version" value={String(d.version)} />
-                <button class="btn danger small" type="submit">Delete</button>
-              </form>
-            </div>
+            {props.readOnly ? null : (
+              <div class="row no-print">
+                <a class="small" href={`/deals/${d.id}/edit`}>Edit</a>
+                <form {...hx(`/deals/${d.id}/deletion`)} hx-confirm={`Delete the deal “${d.title}”?`}>
+                  <input type="hidden" name="version" value={String(d.version)} />
+                  <button class="btn danger small" type="submit">Delete</button>
+                </form>
+              </div>
+            )}
           </div>
           {props.problem?.dealId === d.id ? (
             <div class="error" id={`deal-${d.id}-err`}>
               {props.problem.message}
             </div>
           ) : null}
-          <DealActions deal={d} today={props.today} />
+          {props.readOnly ? null : <DealActions deal={d} today={props.today} />}
         </li>
       ))}
     </ul>

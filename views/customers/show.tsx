@@ -7,6 +7,7 @@ import { TIER_CAUSES, TierBadge } from './components.tsx';
 import { DealsPanel, type DealProblem } from './deals.tsx';
 import type { OwnerInfo } from '../../src/ownership/owner-change.ts';
 import { OwnerCard } from '../ownership/owner-card.tsx';
+import { viewerMayChange } from '../viewer.ts';
 import type { TouchDue } from '../../src/cadence/cadence.ts';
 import { CadenceLines } from '../home/cadence-line.tsx';
 
@@ -78,7 +79,7 @@ export function CustomerPage(props: CustomerPageProps) {
           </Card>
           {props.owner ? <OwnerCard accountId={a.id} ownerId={a.ownerId} info={props.owner} /> : null}
           <TouchCard account={a} touches={props.touches ?? []} form={props.touchForm ?? emptyForm({ type: 'call', date: props.today })} />
-          <PaymentCard account={a} form={props.paymentForm ?? emptyForm({ daysPaidLate: a.daysPaidLate, version: a.version })} />
+          {viewerMayChange(a.ownerId) ? <PaymentCard account={a} form={props.paymentForm ?? emptyForm({ daysPaidLate: a.daysPaidLate, version: a.version })} /> : null}
           <Card title="Tier history" id="tier-history">
             <TierHistory history={props.tierHistory} />
           </Card>
@@ -163,6 +164,7 @@ function TouchCard(props: { account: AccountRow; touches: SignalRow[]; form: For
   const f = props.form;
   return (
     <Card title="Touches" id="touches">
+      {viewerMayChange(props.account.ownerId) ? (
       <form method="post" action={`/customers/${props.account.id}/touches`} novalidate>
         <FormErrors form={f} />
         <div class="row">
@@ -174,6 +176,7 @@ function TouchCard(props: { account: AccountRow; touches: SignalRow[]; form: For
           Log touch
         </button>
       </form>
+      ) : null}
       {props.touches.length ? (
         <ol class="timeline" data-testid="touches">
           {props.touches.map((t) => (

@@ -9,7 +9,7 @@ import { DealsPanel, type DealProblem } from '../customers/deals.tsx';
 import { Layout } from '../layout.tsx';
 import { OwnerCard } from '../ownership/owner-card.tsx';
 import { AccountTrail } from '../audit/trail.tsx';
-import { viewerIs } from '../viewer.ts';
+import { viewerIs, viewerMayChange } from '../viewer.ts';
 import type { TouchDue } from '../../src/cadence/cadence.ts';
 import { CadenceLines } from '../home/cadence-line.tsx';
 
@@ -46,7 +46,11 @@ export function ProspectPage(
           {a.name} {a.status !== 'open' ? <span class="status">{a.status}</span> : null}
         </h1>
         <div class="row no-print">
-          <a class="btn secondary" href={`/prospects/${a.id}/edit`}>Edit</a>
+          {viewerMayChange(a.ownerId) ? (
+            <a class="btn secondary" href={`/prospects/${a.id}/edit`}>
+              Edit
+            </a>
+          ) : null}
         </div>
       </div>
       {props.notice ? (
@@ -89,9 +93,11 @@ export function SignalsPanel(props: ProspectView & { signalForm: FormState }) {
   return (
     <div id="signals-panel">
       <GradeCard {...props} />
-      <Card title="Log a signal" id="log">
-        <SignalForm accountId={props.account.id} form={props.signalForm} today={props.today} />
-      </Card>
+      {viewerMayChange(props.account.ownerId) ? (
+        <Card title="Log a signal" id="log">
+          <SignalForm accountId={props.account.id} form={props.signalForm} today={props.today} />
+        </Card>
+      ) : null}
       <Card title="Signals" id="timeline">
         <Timeline signals={props.signals} />
       </Card>
@@ -219,6 +225,13 @@ function StatusCard(props: { account: AccountRow; error?: StatusError }) {
         {props.error.message}
       </div>
     ) : null;
+  if (!viewerMayChange(a.ownerId)) {
+    return (
+      <Card title="Status" id="status">
+        <p>{a.status === 'open' ? 'Open' : `${a.status === 'lost' ? 'Lost' : 'Disqualified'}: ${a.statusReason ?? ''}`}</p>
+      </Card>
+    );
+  }
   return (
     <Card title="Status" id="status">
       {a.status === 'open' ? (

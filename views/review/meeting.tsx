@@ -55,7 +55,7 @@ export function ActionItemsSection(props: { week: string; items: ActionItemView[
       ) : null}
       {props.items.length ? (
         <div class="table-wrap">
-          <table class="list actions-table">
+          <table class="review-table actions-table">
             <thead>
               <tr>
                 <th scope="col">Status</th>
@@ -71,18 +71,18 @@ export function ActionItemsSection(props: { week: string; items: ActionItemView[
             <tbody>
               {props.items.map((i) => (
                 <tr class={i.status === 'done' ? 'done' : undefined} id={`action-${i.id}`}>
-                  <td data-label="Status">
+                  <td>
                     {i.status === 'done' ? `Done ${i.doneOn ?? ''}` : i.dueOn && i.dueOn < props.week ? <span class="status">overdue</span> : 'Open'}
                   </td>
-                  <td data-label="What">
+                  <td>
                     {i.text}
                     {i.week !== props.week ? <div class="muted small">from the week of {shortDate(i.week, true)}</div> : null}
                   </td>
-                  <td data-label="Who">{i.ownerName ?? <span class="muted">nobody</span>}</td>
-                  <td class="date" data-label="Due">
+                  <td>{i.ownerName ?? <span class="muted">nobody</span>}</td>
+                  <td class="date">
                     {i.dueOn ?? '–'}
                   </td>
-                  <td data-label="Account">{i.accountId ? <a href={`/${i.accountKind === 'customer' ? 'customers' : 'prospects'}/${i.accountId}`}>{i.accountName ?? `#${i.accountId}`}</a> : '–'}</td>
+                  <td>{i.accountId ? <a href={`/${i.accountKind === 'customer' ? 'customers' : 'prospects'}/${i.accountId}`}>{i.accountName ?? `#${i.accountId}`}</a> : '–'}</td>
                   <td class="no-print">
                     <form {...hx(`/action-items/${i.id}/${i.status === 'done' ? 'reopening' : 'completion'}`, '#actions')}>
                       <input type="hidden" name="version" value={String(i.version)} />

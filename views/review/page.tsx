@@ -13,7 +13,7 @@ import { Layout } from '../layout.tsx';
 import { ActionItemsSection, NotesSection } from './meeting.tsx';
 
 /** The review's URL with some of its query changed (links and the CSV work without JavaScript). */
-export function reviewHref(q: ReviewQuery, change: Partial<ReviewQuery> & { list?: string } = {}, base = '/review'): string {
+export function reviewHref(q: ReviewQuery, change: Partial<ReviewQuery> & { list?: string; after?: string } = {}, base = '/review'): string {
   const m = { ...q, ...change };
   const p = new URLSearchParams();
   if (m.week) p.set('week', m.week);
@@ -21,6 +21,7 @@ export function reviewHref(q: ReviewQuery, change: Partial<ReviewQuery> & { list
   if (m.level !== undefined) p.set('level', String(m.level));
   if (m.region !== undefined) p.set('region', m.region);
   if (m.list) p.set('list', m.list);
+  if (m.after) p.set('after', m.after);
   const s = p.toString();
   return s ? `${base}?${s}` : base;
 }
@@ -310,7 +311,7 @@ function CountsTable(props: { review: Review }) {
   const r = props.review;
   return (
     <div class="table-wrap">
-      <table class="list counts">
+      <table class="review-table counts">
         <thead>
           <tr>
             <th scope="col"></th>
@@ -355,7 +356,7 @@ function MatrixTable(props: { review: Review }) {
   if (!prev) return <p class="muted">The movement shows from the second week taken on.</p>;
   return (
     <div class="table-wrap">
-      <table class="list matrix">
+      <table class="review-table matrix">
         <caption class="small muted">
           Rows: the grade the week before (new: not in the open pipeline then). Columns: this week. The diagonal stayed put.
         </caption>
@@ -427,39 +428,48 @@ function ListCard(props: { list: ListName; review: Review; q: ReviewQuery }) {
       </div>
       <p class="small muted">{LIST_HINTS[list]}</p>
       {data.rows.length ? (
-        <div class="table-wrap">
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Account</th>
-                {showPrev ? <th scope="col">Week before</th> : null}
-                <th scope="col">This week</th>
-                <th scope="col">Close by</th>
-                {list === 'slipped' ? (
-                  <th scope="col" class="num">
-                    Slips
-                  </th>
-                ) : null}
-                <th scope="col">Owner</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.rows.map((row) => (
-                <ListRowView row={row} showPrev={showPrev} slips={list === 'slipped'} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ListTable list={list} rows={data.rows} />
       ) : (
         <p>None{r.prev || !showPrev ? '' : ' (nothing to compare with yet)'}.</p>
       )}
       {data.total > data.rows.length ? (
         <p class="small">
-          Showing {formatNumber(data.rows.length)} of {formatNumber(data.total)}.{' '}
-          <a href={reviewHref(props.q, { week: r.week.week, list }, '/review.csv')}>All of them as CSV</a>
+          Showing {formatNumber(data.rows.length)} of {formatNumber(data.total)}: <a href={reviewHref(props.q, { week: r.week.week, list }, '/review/list')}>see all {formatNumber(data.total)}</a>, or{' '}
+          <a href={reviewHref(props.q, { week: r.week.week, list }, '/review.csv')}>all as CSV</a>.
         </p>
       ) : null}
     </section>
+  );
+}
+
+/** A list's table: the account, its state the week before (change lists) and now, close-by date, owner. */
+export function ListTable(props: { list: ListName; rows: ListRow[] }) {
+  const showPrev = props.list !== 'stale' && props.list !== 'a_list';
+  const slips = props.list === 'slipped';
+  return (
+    <div class="table-wrap">
+      <table class="review-table">
+        <thead>
+          <tr>
+            <th scope="col">Account</th>
+            {showPrev ? <th scope="col">Week before</th> : null}
+            <th scope="col">This week</th>
+            <th scope="col">Close by</th>
+            {slips ? (
+              <th scope="col" class="num">
+                Slips
+              </th>
+            ) : null}
+            <th scope="col">Owner</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((row) => (
+            <ListRowView row={row} showPrev={showPrev} slips={slips} />
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -471,22 +481,22 @@ function ListRowView(props: { row: ListRow; showPrev: boolean; slips: boolean })
         <a href={accountHref(x.kind, x.accountId)}>{x.name ?? `Account #${x.accountId}`}</a> <Flags flags={x.flags.filter((f) => f === 'slipped' || f === 'stale')} />
       </td>
       {props.showPrev ? (
-        <td data-label="Week before">
+        <td>
           <StateCell kind={x.prevKind} status={x.prevStatus} grade={x.prevGrade} tier={x.prevTier} />
         </td>
       ) : null}
-      <td data-label="This week">
+      <td>
         <StateCell kind={x.kind} status={x.status} grade={x.grade} tier={x.tier} />
       </td>
-      <td class="date" data-label="Close by">
+      <td class="date">
         {x.closeBy ?? '–'}
       </td>
       {props.slips ? (
-        <td class="num" data-label="Slips">
+        <td class="num">
           {formatNumber(x.slipCount)}
         </td>
       ) : null}
-      <td data-label="Owner">{x.ownerName ?? <span class="muted">unassigned</span>}</td>
+      <td>{x.ownerName ?? <span class="muted">unassigned</span>}</td>
     </tr>
   );
 }
@@ -495,7 +505,7 @@ function RepsTable(props: { reps: RepLine[]; week: WeekInfo }) {
   if (!props.reps.length) return <p>No reps match these filters.</p>;
   return (
     <div class="table-wrap">
-      <table class="list reps">
+      <table class="review-table reps">
         <thead>
           <tr>
             <th scope="col">Rep</th>
@@ -531,23 +541,23 @@ function RepsTable(props: { reps: RepLine[]; week: WeekInfo }) {
                 {l.state && l.state !== 'active' ? <span class="status"> {l.state.replace('_', ' ')}</span> : null}
               </th>
               {GRADES.map((g) => (
-                <td class="num" data-label={`Grade ${g}`}>
+                <td class="num">
                   {formatNumber(l.grades[g])}
                 </td>
               ))}
-              <td class="num" data-label="Customers">
+              <td class="num">
                 {formatNumber(l.customers)}
               </td>
-              <td class="num" data-label="Stale">
+              <td class="num">
                 {formatNumber(l.stale)}
               </td>
-              <td class="num" data-label="Overdue touches">
+              <td class="num">
                 {l.ownerId === null ? '–' : formatNumber(l.overdue)}
               </td>
-              <td class="num" data-label="Load / capacity">
+              <td class="num">
                 {l.capacity === null ? formatNumber(l.load) : `${formatNumber(l.load)} / ${formatNumber(l.capacity)}`}
               </td>
-              <td class={`num${l.utilization !== null && l.utilization > 1 ? ' over' : ''}`} data-label="Utilization">
+              <td class={`num${l.utilization !== null && l.utilization > 1 ? ' over' : ''}`}>
                 {l.utilization === null ? '–' : Number.isFinite(l.utilization) ? `${formatNumber(Math.round(l.utilization * 100))} %` : 'no capacity'}
               </td>
             </tr>
@@ -579,6 +589,39 @@ export function ReviewEmptyPage(props: { canSnapshot: boolean; currentWeek: stri
         No weekly snapshot has been taken yet. The app takes one every Monday; {props.canSnapshot ? 'you can take this week\u2019s now, or back-fill past weeks from the grade and tier history.' : 'a manager can take this week\u2019s now, or back-fill past weeks.'}
       </p>
       {props.canSnapshot ? <SnapshotControls weeks={[]} currentWeek={props.currentWeek} /> : null}
+    </Layout>
+  );
+}
+
+/** One list of a week whole, a page at a time (the review shows its first rows). */
+export function ReviewListPage(props: { list: ListName; week: WeekInfo; q: ReviewQuery; total: number; rows: ListRow[]; next: string | null; first: boolean }) {
+  const { list, week, q } = props;
+  const title = `${LIST_TITLES[list]}: week of ${shortDate(week.week, true)}`;
+  return (
+    <Layout title={title} nav="review">
+      <div class="review">
+        <p class="no-print">
+          <a href={reviewHref(q, { week: week.week })}>← The review of the week of {shortDate(week.week, true)}</a>
+        </p>
+        <div class="row spread">
+          <h1>
+            {title} <span class="muted">({formatNumber(props.total)})</span>
+          </h1>
+          <a class="btn secondary no-print" href={reviewHref(q, { week: week.week, list }, '/review.csv')}>
+            Export CSV
+          </a>
+        </div>
+        <p class="small muted">{LIST_HINTS[list]}</p>
+        {props.rows.length ? <ListTable list={list} rows={props.rows} /> : <p>None.</p>}
+        <nav class="pager no-print" aria-label="Pages">
+          {!props.first ? <a href={reviewHref(q, { week: week.week, list }, '/review/list')}>← First page</a> : null}
+          {props.next ? (
+            <a href={reviewHref(q, { week: week.week, list, after: props.next }, '/review/list')} rel="next">
+              Next →
+            </a>
+          ) : null}
+        </nav>
+      </div>
     </Layout>
   );
 }
