@@ -65,7 +65,8 @@ export default defineConfig({
   test: {
     reporters: ['default', requirementsReporter],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'] } },
+      // Property tests and the server-start test can take seconds on a busy 2-core machine.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'], testTimeout: 30_000 } },
       dbProject('pglite'),
       ...postgresProject(),
       ...browserProject(),

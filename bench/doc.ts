@@ -13,7 +13,7 @@ Run \`npm run bench\` (see the top of bench/run.ts). The sections below are writ
 `;
 
 /** The order of the sections under a scale's heading. */
-const ORDER = ['data', 'grading', 'regrade', 'retier', 'convert', 'pages-pg', 'pages-pglite', 'memory', 'planner', 'territory', 'review'];
+const ORDER = ['data', 'grading', 'regrade', 'retier', 'convert', 'pages-pg', 'pages-pglite', 'memory', 'planner', 'territory', 'review', 'import'];
 
 export function writeSection(name: string, scale: string, markdown: string): void {
   mkdirSync(dirname(DOC), { recursive: true });

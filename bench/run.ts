@@ -2,9 +2,10 @@
 //
 // Generates its own data (cached under bench/.out/, git-ignored), measures, and writes each
 // benchmark's figures with the machine and date into docs/benchmarks.md (a marked section per
-// benchmark and scale). Benchmarks (--only): grading, regrade, retier, pages-pg, pages-pglite, memory, planner, review.
+// benchmark and scale). Benchmarks (--only): grading, regrade, retier, pages-pg, pages-pglite, memory, planner, territory, review, import.
 // planner: the pure territory balance planner on generated teams, in memory (no database).
 // territory: the territory page and a balance plan end to end through the app (its own database).
+// import: CSV files of 100,000 and 1,048,576 rows imported end to end through the app (its own database), beside COPY.
 // retier: re-tiering every customer (its own database), then prospect conversions under load
 // through the app (skip these with --no-convert).
 // PostgreSQL runs in a throwaway-settings cluster this script starts (as the postgres user when
@@ -16,8 +17,9 @@ import { OUT, SCALES, type Scale, type ScaleName } from './config.ts';
 import { writeSection } from './doc.ts';
 import { gradingMarkdown, runGradingBench } from './grading.ts';
 import { plannerMarkdown, runPlannerBench } from './planner.ts';
-import { ensureReviewData, reviewMarkdown, runReviewPages, runSnapshotBench, type ReviewPageBench, type SnapshotBench } from './review.ts';
+import { ensureReviewData, reviewMarkdown, runReviewPages, runSnapshotBench, savedReviewPart, saveReviewPart, type ReviewPageBench, type SnapshotBench } from './review.ts';
 import { runTerritory, territoryMarkdown } from './territory.ts';
+import { importMarkdown, runImportBench } from './import.ts';
 import { deepPagesPg, explainPg, pagesMarkdown, pgCookie, runPagesPg, samplePgIds, type PagesPgResult } from './http.ts';
 import { benchCookie } from './session.ts';
 import { ensurePgData, ensurePgliteData, PG_DATABASE, pgliteDir, type LoadInfo } from './load.ts';
@@ -29,7 +31,7 @@ import { convertMarkdown, ensureRetierData, retierMarkdown, runConvert, runRetie
 import { fmtInt, log, table } from './stats.ts';
 import { join } from 'node:path';
 
-const BENCHES = ['grading', 'regrade', 'retier', 'pages-pg', 'pages-pglite', 'memory', 'planner', 'territory', 'review'] as const;
+const BENCHES = ['grading', 'regrade', 'retier', 'pages-pg', 'pages-pglite', 'memory', 'planner', 'territory', 'review', 'import'] as const;
 type Bench = (typeof BENCHES)[number];
 
 function parseArgs(argv: string[]) {
@@ -208,6 +210,18 @@ async function main() {
     }
   }
 
+  if (only.has('import')) {
+    let cluster: PgCluster | undefined;
+    try {
+      cluster = await openCluster(join(OUT, `pg-${scale.name}`), MEASURE_SETTINGS);
+      log('10. CSV import end to end, PostgreSQL');
+      section('import', importMarkdown(await runImportBench(cluster, scale), { goals: full }));
+    } finally {
+      cluster?.stop();
+      log('PostgreSQL stopped');
+    }
+  }
+
   if (only.has('review')) {
     let cluster: PgCluster | undefined;
     try {
@@ -222,13 +236,17 @@ async function main() {
       if (reviewParts.has('snapshot')) {
         log(`9. the weekly snapshot of ${fmtInt(pgInfo.accounts)} accounts, PostgreSQL`);
         snap = await runSnapshotBench(cluster);
+        saveReviewPart(scale, 'snapshot', snap);
       }
       if (reviewParts.has('pages')) {
         log('9. the review page under load, PostgreSQL: app, bare server and the list page');
         const info = await ensureReviewData(cluster, scale, { regen });
         pages = await runReviewPages(cluster, scale, info);
+        saveReviewPart(scale, 'pages', pages);
       }
-      section('review', reviewMarkdown(snap, pages, { full }));
+      // A part not run this time keeps its last figures, marked as such.
+      const fresh = { snapshot: !!snap, pages: !!pages };
+      section('review', reviewMarkdown(snap ?? savedReviewPart<SnapshotBench>(scale, 'snapshot'), pages ?? savedReviewPart<ReviewPageBench>(scale, 'pages'), { full, fresh }));
     } finally {
       cluster?.stop();
       log('PostgreSQL stopped');
@@ -296,7 +314,7 @@ async function main() {
   const pgRecord = pgInfo ?? cachedInfo(join(OUT, `pg-${scale.name}.json`));
   const pgliteRecord = pgliteInfo ?? cachedInfo(`${pgliteDir(scale.name)}.json`);
   // The re-tier benchmark has its own database (described in its section), the planner none: alone, they leave this one be.
-  if ((pgRecord || pgliteRecord) && [...only].some((b) => b !== 'retier' && b !== 'planner' && b !== 'territory')) section('data', generationMarkdown(pgRecord, pgliteRecord));
+  if ((pgRecord || pgliteRecord) && [...only].some((b) => b !== 'retier' && b !== 'planner' && b !== 'territory' && b !== 'import')) section('data', generationMarkdown(pgRecord, pgliteRecord));
   log(`done in ${Math.round((performance.now() - started) / 1000)} s; PGlite data in ${pgliteDir(scale.name)}`);
 }
 

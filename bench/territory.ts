@@ -146,7 +146,7 @@ export function territoryMarkdown(r: TerritoryResult, opts: { goals: boolean }):
   const row = (name: string, x: LoadResult) => [name, fmtInt(x.requests), fmt(x.rps), fmtMs(x.p50), fmtMs(x.p90), fmtMs(x.p99), fmtMs(x.max), String(x.non2xx + x.errors)];
   const within = p.maxAfter <= p.bound * 1.01 + 1e-9;
   return [
-    '### 9. The territory page and a balance plan, PostgreSQL',
+    '### 8.2 The territory page and a balance plan end to end, PostgreSQL',
     '',
     `Data: ${fmtInt(r.data.accounts)} accounts (83 % prospects, 17 % customers; owners senior enough for nine accounts in ten and random for the rest, 5 % unowned, 1 % pinned) and ${r.data.reps} reps over four levels (capacity 350–550 points; 1 % on leave, 1 % deactivated), generated with SQL in ${r.data.seconds} s in its own database. The app (createApp over postgres.js) and the baseline (node:http + postgres.js making the page's two reads and answering JSON) each run in their own process; ${r.connections} connections; the manager's session cookie on every app request.`,
     '',

@@ -30,6 +30,9 @@ import { calibrationApi, calibrationPages } from './calibration/routes.tsx';
 import { reviewApi } from './review/api.ts';
 import { reviewPages } from './review/routes.tsx';
 import { ErrorFragment, MessagePage } from '../views/errors.tsx';
+import { importPages, isImportUpload } from './import/routes.tsx';
+import { importApi } from './import/api.ts';
+import { openApiApi, openApiPages } from './openapi/routes.tsx';
 
 const require = createRequire(import.meta.url);
 const assets = {
@@ -68,16 +71,30 @@ export function createApp(deps: Deps) {
       },
     }),
   );
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        isApi(c)
-          ? c.json({ error: `request body too large (limit ${MAX_BODY_BYTES} bytes)` }, 413)
-          : c.html(<MessagePage title="Too large" message={`That request is larger than ${MAX_BODY_BYTES / 1024} KiB.`} />, 413),
-    }),
-  );
+  // An API answer is data, never a page to render (ASVS 14.4.2): a browser that opens it saves it.
+  app.use('*', async (c, next) => {
+    await next();
+    if (isApi(c) && (c.res.headers.get('content-type') ?? '').startsWith('application/json') && !c.res.headers.has('content-disposition'))
+      c.res.headers.set('Content-Disposition', 'attachment; filename="api.json"');
+  });
+
+  // PostgreSQL text cannot hold U+0000 and no address of this app has one: refused before any
+  // filter reaches a query with it. (Body fields are checked by their schemas.)
+  app.use('*', async (c, next) => {
+    if (!c.req.url.includes('%00')) return next();
+    const message = 'The address contains a NUL character (%00), which no field accepts.';
+    return isApi(c) ? c.json({ error: message }, 400) : c.html(<MessagePage title="Bad address" message={message} />, 400);
+  });
+
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) =>
+      isApi(c)
+        ? c.json({ error: `request body too large (limit ${MAX_BODY_BYTES} bytes)` }, 413)
+        : c.html(<MessagePage title="Too large" message={`That request is larger than ${MAX_BODY_BYTES / 1024} KiB.`} />, 413),
+  });
+  // CSV uploads stream their body to the database under their own, larger limit (src/import).
+  app.use('*', (c, next) => (isImportUpload(c.req.method, c.req.path) ? next() : limitBody(c, next)));
 
   // Cross-site request forgery: a form post (or any non-JSON body) to a page must come from a page
   // of this site, as the browser's Origin or Sec-Fetch-Site header says. htmx sends both. The API
@@ -127,6 +144,8 @@ export function createApp(deps: Deps) {
   app.route('/', policyPages());
   app.route('/', reviewPages());
   app.route('/', demoPages());
+  app.route('/', importPages());
+  app.route('/', openApiPages());
 
   const api = new Hono<AppEnv>();
   api.route('/', prospectApi());
@@ -142,6 +161,8 @@ export function createApp(deps: Deps) {
   api.route('/', homeApi());
   api.route('/', cadenceApi());
   api.route('/', calibrationApi());
+  api.route('/', importApi());
+  api.route('/', openApiApi());
   app.route('/api', api);
 
   app.notFound((c) =>

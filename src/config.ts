@@ -16,7 +16,9 @@ const envSchema = z.object({
   SCHEDULER: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   SESSION_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   TRUSTED_PROXY: z.enum(['on', 'off']).default('off'),
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(2 ** 40).default(200 * 1024 * 1024),
 });
 
 export type Config = {
@@ -30,8 +32,12 @@ export type Config = {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** A session ends this many days after it was last used (sliding). */
   sessionDays: number;
+  /** A session ends this many days after sign-in however much it is used (absolute lifetime). */
+  sessionMaxDays: number;
   /** Behind a reverse proxy: trust X-Forwarded-For (last hop) and X-Forwarded-Proto. */
   trustedProxy: boolean;
+  /** The largest CSV file an import upload takes (streamed to the database, never held in memory). */
+  importMaxBytes: number;
 };
 
 function isTimeZone(tz: string): boolean {
@@ -62,6 +68,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     scheduler: e.SCHEDULER === 'on',
     logLevel: e.LOG_LEVEL,
     sessionDays: e.SESSION_DAYS,
+    sessionMaxDays: e.SESSION_MAX_DAYS,
     trustedProxy: e.TRUSTED_PROXY === 'on',
+    importMaxBytes: e.IMPORT_MAX_BYTES,
   };
 }

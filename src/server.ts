@@ -52,9 +52,11 @@ async function main() {
       process.exit(1);
     }, 20_000);
     force.unref();
-    await new Promise<void>((res) => server.close(() => res()));
-    await scheduler?.stop();
+    // No new connections from now on; requests in flight finish, and so does a scheduled job's
+    // current transaction (scheduler.stop() refuses it the next one), at the same time.
+    await Promise.all([new Promise<void>((res) => server.close(() => res())), scheduler?.stop()]);
     await database.close();
+    console.log('Stopped.');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

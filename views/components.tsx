@@ -113,3 +113,21 @@ export function FirmographicFacts(props: { account: AccountRow; children?: Child
     </dl>
   );
 }
+
+/** A page's outcome messages: what went wrong (an alert) and what was done (a status). */
+export function Alerts(props: { problem?: string; notice?: string }) {
+  return (
+    <>
+      {props.problem ? (
+        <div class="alert error" role="alert">
+          {props.problem}
+        </div>
+      ) : null}
+      {props.notice ? (
+        <div class="alert ok" role="status">
+          {props.notice}
+        </div>
+      ) : null}
+    </>
+  );
+}

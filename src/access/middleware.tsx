@@ -34,7 +34,7 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
     }
   } else {
     const token = readSessionCookie(c);
-    const found = token ? await findSession(db, token, { now, days: config.sessionDays }) : null;
+    const found = token ? await findSession(db, token, { now, days: config.sessionDays, maxDays: config.sessionMaxDays }) : null;
     if (found) {
       const user = sessionUser(found.user);
       c.set('user', user);

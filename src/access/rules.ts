@@ -36,6 +36,9 @@ export const RULES: Readonly<Record<string, Rule>> = {
   // Open to all: assets, health, signing in.
   'GET /assets/:name': PUBLIC,
   'GET /healthz': PUBLIC,
+  // The API's description (no data in it): readable without a token, see src/openapi/routes.tsx.
+  'GET /api/openapi.json': PUBLIC,
+  'GET /docs/api': PUBLIC,
   'GET /sign-in': PUBLIC,
   'POST /sign-in': PUBLIC,
 
@@ -84,6 +87,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   // and back-fill snapshots.
   'GET /review': SIGNED_IN,
   'GET /review.csv': SIGNED_IN,
+  'GET /review/list': SIGNED_IN,
   'POST /review/snapshots': MANAGER,
   'POST /review/backfills': MANAGER,
   'POST /review/weeks/:week/notes': SIGNED_IN,
@@ -92,7 +96,24 @@ export const RULES: Readonly<Record<string, Rule>> = {
   'POST /action-items/:id/reopening': SIGNED_IN,
   'POST /tiering/runs': MANAGER,
   'GET /policy': SIGNED_IN,
+  // The policy: everyone reads it and its versions; managers preview, save and apply edits.
+  'GET /policy/edit': MANAGER,
+  'POST /policy/preview': MANAGER,
+  'POST /policy': MANAGER,
+  'GET /policy/versions': SIGNED_IN,
+  'GET /policy/versions/:version': SIGNED_IN,
+  'POST /policy/versions/:version/application': MANAGER,
   'POST /demo': ADMIN,
+  // CSV imports (src/import): managers bring accounts in.
+  'GET /imports': MANAGER,
+  'POST /imports': MANAGER,
+  'GET /imports/:id': MANAGER,
+  'GET /imports/:id/progress': MANAGER,
+  'GET /imports/:id/rejects.csv': MANAGER,
+  'POST /imports/:id/mapping': MANAGER,
+  'POST /imports/:id/confirm': MANAGER,
+  'POST /imports/:id/remap': MANAGER,
+  'POST /imports/:id/cancel': MANAGER,
   'GET /audit': MANAGER,
   'GET /team': MANAGER,
   'GET /team/new': MANAGER,
@@ -145,6 +166,11 @@ export const RULES: Readonly<Record<string, Rule>> = {
   'POST /api/grading/preview': SIGNED_IN,
   'POST /api/tiering/preview': SIGNED_IN,
   'GET /api/policy': SIGNED_IN,
+  'GET /api/policy/versions': SIGNED_IN,
+  'GET /api/policy/versions/:version': SIGNED_IN,
+  'POST /api/policy/preview': MANAGER,
+  'PUT /api/policy': MANAGER,
+  'POST /api/policy/versions/:version/application': MANAGER,
   'GET /api/review': SIGNED_IN,
   'GET /api/review/weeks': SIGNED_IN,
   'POST /api/review/snapshots': MANAGER,
@@ -154,6 +180,13 @@ export const RULES: Readonly<Record<string, Rule>> = {
   'GET /api/action-items/:id': SIGNED_IN,
   'PATCH /api/action-items/:id': SIGNED_IN,
   'POST /api/demo': ADMIN,
+  'GET /api/imports': MANAGER,
+  'POST /api/imports': MANAGER,
+  'GET /api/imports/:id': MANAGER,
+  'GET /api/imports/:id/rejects': MANAGER,
+  'PUT /api/imports/:id/mapping': MANAGER,
+  'POST /api/imports/:id/confirm': MANAGER,
+  'POST /api/imports/:id/cancel': MANAGER,
   'GET /api/me': SIGNED_IN,
   'GET /api/home': SIGNED_IN, // as GET /home
   'GET /api/cadence/overdue': SIGNED_IN, // reps their own (checked in the route)

@@ -1,12 +1,11 @@
-import { and, asc, count, desc, eq, gte, isNull, lt, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import { accounts, auditLog, users, type AuditRow } from '../db/schema.ts';
-import { addDays } from '../shared/dates.ts';
 import { isoDate } from '../shared/validation.ts';
 
 // The audit trail, filtered by account, by who acted and by day (from and to, both included,
-// as UTC days), newest first, a page at a time.
+// as days in the organisation's time zone, TZ_ORG), newest first, a page at a time.
 
 const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : Array.isArray(v) ? v[0] : v);
 
@@ -24,13 +23,14 @@ export const AUDIT_PAGE_SIZE = 50;
 
 export type AuditListRow = AuditRow & { accountName: string | null; accountKind: string | null };
 
-export async function listAudit(db: Db, q: AuditQuery, pageSize = AUDIT_PAGE_SIZE): Promise<{ rows: AuditListRow[]; total: number; page: number; pages: number }> {
+export async function listAudit(db: Db, q: AuditQuery, timeZone = 'UTC', pageSize = AUDIT_PAGE_SIZE): Promise<{ rows: AuditListRow[]; total: number; page: number; pages: number }> {
   const where: SQL[] = [];
   if (q.account) where.push(eq(auditLog.accountId, q.account));
   if (q.user === 'none') where.push(isNull(auditLog.actorId));
   else if (q.user) where.push(eq(auditLog.actorId, q.user));
-  if (q.from) where.push(gte(auditLog.at, new Date(`${q.from}T00:00:00Z`)));
-  if (q.to) where.push(lt(auditLog.at, new Date(`${addDays(q.to, 1)}T00:00:00Z`)));
+  // A day starts at midnight in TZ_ORG (as on the home page), whatever the server's zone.
+  if (q.from) where.push(gte(auditLog.at, sql`(${q.from}::date)::timestamp at time zone ${timeZone}`));
+  if (q.to) where.push(lt(auditLog.at, sql`(${q.to}::date + 1)::timestamp at time zone ${timeZone}`));
   const cond = where.length ? and(...where) : undefined;
   const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(auditLog).where(cond);
   const pages = Math.max(1, Math.ceil(n / pageSize));

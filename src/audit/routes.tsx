@@ -14,7 +14,7 @@ export function auditPages() {
     const parsed = auditQuerySchema.safeParse(c.req.query());
     const q = parsed.success ? parsed.data : auditQuerySchema.parse({});
     const problem = parsed.success ? undefined : `Those filters do not work: ${Object.entries(fieldErrors(parsed.error)).map(([k, m]) => `${k} ${m}`).join('; ')}. Showing everything.`;
-    const [result, actors] = await Promise.all([listAudit(db, q), auditActors(db)]);
+    const [result, actors] = await Promise.all([listAudit(db, q, c.var.deps.config.orgTimeZone), auditActors(db)]);
     return c.html(<AuditPage q={q} result={result} actors={actors} problem={problem} />, parsed.success ? 200 : 422);
   });
   return app;
@@ -25,7 +25,7 @@ export function auditApi() {
   app.get('/audit', async (c) => {
     const parsed = auditQuerySchema.safeParse(c.req.query());
     if (!parsed.success) return validationError(c, parsed.error);
-    const r = await listAudit(c.var.deps.db, parsed.data);
+    const r = await listAudit(c.var.deps.db, parsed.data, c.var.deps.config.orgTimeZone);
     return c.json({ total: r.total, page: r.page, pages: r.pages, entries: r.rows.map(auditJson) });
   });
   return app;

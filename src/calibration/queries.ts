@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { query, type Db } from '../db/client.ts';
 import { accounts, auditLog, gradeChanges, policies } from '../db/schema.ts';
 import { parsePolicy, type Policy } from '../policy/policy.ts';
-import { addMonths } from '../shared/dates.ts';
+import { addMonths, isPlausibleDate, MAX_DATE, MIN_DATE } from '../shared/dates.ts';
 import { calibrate, quarterAfter, quarterOf, quarterStart, QUARTER, quartersBetween, type Calibration, type Episode, type JudgedGrade, type Windows } from './calibration.ts';
 
 // The grade episodes of calibration.ts, read from grade_changes with what became of each
@@ -21,7 +21,17 @@ const MAX_QUARTERS = 40;
 export const DEFAULT_QUARTERS = 8;
 
 const one = (v: unknown) => (Array.isArray(v) ? v[0] : v === '' ? undefined : v);
-const quarter = z.preprocess(one, z.string().trim().toUpperCase().regex(QUARTER, 'must be a quarter such as 2026-Q1').optional());
+const quarter = z.preprocess(
+  one,
+  z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(QUARTER, 'must be a quarter such as 2026-Q1')
+    // Its days must be dates PostgreSQL stores (no year 0) and the rules can add months to.
+    .refine((s) => !QUARTER.test(s) || isPlausibleDate(quarterStart(s)), `must be a quarter from ${MIN_DATE.slice(0, 4)}-Q1 to ${MAX_DATE.slice(0, 4)}-Q4`)
+    .optional(),
+);
 
 /** The page's, the API's and the CSV's query: a range of quarters, by default the last eight up to as-of. */
 export function calibrationQuerySchema(asOf: string) {

@@ -8,7 +8,7 @@ import { currentPolicy } from '../policy/store.ts';
 import { customerFacts, tierChangeRow, type TieringContext } from './apply-tiering.ts';
 import { tierSummary } from './explain-tier.ts';
 import { scoreTotals, type DealTotals, type Tiering } from './tiering.ts';
-import { reassignInBatches } from '../ownership/auto-assign.ts';
+import { LoadCache, assignAccounts } from '../ownership/auto-assign.ts';
 
 // Re-tiering every customer as of a day: a preview that writes nothing, and the run that applies
 // it. Both walk the customers in keyset batches by id and sum each batch's won deals in one grouped
@@ -167,10 +167,13 @@ export async function retierCustomers(
   const size = opts.batchSize ?? BATCH;
   let lastId = 0, scanned = 0, updated = 0, changed = 0;
   const minLevel = (tier: string | null) => (tier ? (policy.ownership.byTier[tier]?.minLevel ?? 0) : 0);
-  const rose: number[] = [];
+  // Each rep's load, read once when a batch first needs it and kept up to date as accounts move.
+  const assignOpts = { policy, actor: opts.actor, cause: opts.cause === 'policy' ? ('policy' as const) : ('retier' as const), policyVersion: opts.cause === 'policy' ? version : undefined, loads: new LoadCache() };
+  let reassigned = 0;
   for (;;) {
     const batch = await db.transaction(async (tx) => {
       const rows = await nextBatch(tx, lastId, size, true);
+      const rose: number[] = [];
       if (!rows.length) return null;
       const totals = await dealTotalsByAccount(tx, rows[0]!.id, rows[rows.length - 1]!.id, policy.tiering, opts.asOf);
       const updates: { id: number; tier: string; tier_score: number | null; tier_reason: string }[] = [];
@@ -199,16 +202,18 @@ export async function retierCustomers(
               as c("accountId" int, "fromTier" text, "toTier" text, score float8, reasons jsonb, cause text, actor text, "policyVersion" int, "asOf" date)`);
         }
       }
-      return { lastId: rows[rows.length - 1]!.id, scanned: rows.length, updated: updates.length, changed: changes.length };
+      // Tiers that rose above what their owners' level allows go to someone senior enough
+      // (DOMAIN.md §3), in the batch's own transaction: an interrupted run leaves none unplaced.
+      const moved = rose.length ? (await assignAccounts(tx, rose, assignOpts)).length : 0;
+      return { lastId: rows[rows.length - 1]!.id, scanned: rows.length, updated: updates.length, changed: changes.length, moved };
     });
     if (!batch) break;
     lastId = batch.lastId;
     scanned += batch.scanned;
     updated += batch.updated;
     changed += batch.changed;
+    reassigned += batch.moved;
   }
-  // Tiers that rose above what their owners' level allows go to someone senior enough (DOMAIN.md §3).
-  const reassigned = await reassignInBatches(db, rose, { policy, actor: opts.actor, cause: opts.cause === 'policy' ? 'policy' : 'retier', policyVersion: opts.cause === 'policy' ? version : undefined });
   const stats = { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, reassigned, ms: Math.round(performance.now() - started) };
   // One audit row per run that wrote something; each tier change is in tier_changes.
   if (updated) await writeAudit(db, { actor: opts.actor, entity: 'account', entityId: null, accountId: null, action: `retier_${opts.cause}`, after: { ...stats, ms: undefined } });

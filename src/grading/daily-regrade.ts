@@ -7,7 +7,7 @@ import { writeAudit } from '../audit/audit-log.ts';
 import { changeRow, factsOf, gradeOrFlagsChanged, summaryOf, type GradeCause } from './apply-grading.ts';
 import { summaryLine } from './explain.ts';
 import { makeGrader } from './grading.ts';
-import { reassignInBatches } from '../ownership/auto-assign.ts';
+import { LoadCache, assignAccounts } from '../ownership/auto-assign.ts';
 
 export type RegradeStats = { asOf: string; policyVersion: number; scanned: number; updated: number; changed: number; reassigned: number; ms: number };
 
@@ -32,7 +32,9 @@ export async function regradeOpenProspects(
   const batchSize = opts.batchSize ?? BATCH;
   let lastId = 0, scanned = 0, updated = 0, changed = 0;
   const minLevel = (grade: string | null) => (grade ? (policy.ownership.byGrade[grade as 'A'] ?? { minLevel: 0 }).minLevel : 0);
-  const rose: number[] = [];
+  // Each rep's load, read once when a batch first needs it and kept up to date as accounts move.
+  const assignOpts = { policy, actor: ctx.actor, cause: ctx.cause === 'policy' ? ('policy' as const) : ('daily_regrade' as const), policyVersion: ctx.cause === 'policy' ? version : undefined, loads: new LoadCache() };
+  let reassigned = 0;
   for (;;) {
     // Read, grade and write each batch in one transaction with its rows locked: a signal, edit or
     // status change committed meanwhile waits, or is seen, and never has its grade overwritten
@@ -68,6 +70,7 @@ export async function regradeOpenProspects(
 
       const updates: { id: number; grade: string; fit: number | null; close_by: string | null; flags: string[]; reason: string; slip_count: number }[] = [];
       const changes: ReturnType<typeof changeRow>[] = [];
+      const rose: number[] = [];
       for (const r of rows) {
         const g = grader.gradeSummary(factsOf(r), summaryOf(r));
         const moved = gradeOrFlagsChanged(r, g);
@@ -96,16 +99,18 @@ export async function regradeOpenProspects(
                    cause text, actor text, "policyVersion" int, "asOf" date)`);
         }
       }
-      return { lastId: rows[rows.length - 1]!.id, scanned: rows.length, updated: updates.length, changed: changes.length };
+      // Grades that rose above what their owners' level allows go to someone senior enough
+      // (DOMAIN.md §3), in the batch's own transaction: an interrupted run leaves no raised grade unplaced.
+      const moved = rose.length ? (await assignAccounts(tx, rose, assignOpts)).length : 0;
+      return { lastId: rows[rows.length - 1]!.id, scanned: rows.length, updated: updates.length, changed: changes.length, moved };
     });
     if (!batch) break;
     lastId = batch.lastId;
     scanned += batch.scanned;
     updated += batch.updated;
     changed += batch.changed;
+    reassigned += batch.moved;
   }
-  // Grades that rose above what their owners' level allows go to someone senior enough (DOMAIN.md §3).
-  const reassigned = await reassignInBatches(db, rose, { policy, actor: ctx.actor, cause: ctx.cause === 'policy' ? 'policy' : 'daily_regrade', policyVersion: ctx.cause === 'policy' ? version : undefined });
   // One audit row per run that wrote something (each grade change is in grade_changes, with its actor).
   if (updated) await writeAudit(db, { actor: ctx.actor, entity: 'account', entityId: null, accountId: null, action: `regrade_${ctx.cause}`, after: { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, reassigned } });
   return { asOf: opts.asOf, policyVersion: version, scanned, updated, changed, reassigned, ms: Math.round(performance.now() - started) };

@@ -2,10 +2,11 @@ import { sql } from 'drizzle-orm';
 import { query, type Db } from '../db/client.ts';
 import { accounts, auditLog, gradeChanges, users } from '../db/schema.ts';
 import type { Policy } from '../policy/policy.ts';
-import { changeRow, gradeOrFlagsChanged, summaryOf, type GradingContext } from '../grading/apply-grading.ts';
-import { summaryLine } from '../grading/explain.ts';
+import { gradeOrFlagsChanged, summaryOf, type GradingContext } from '../grading/apply-grading.ts';
+import { explain, summaryLine } from '../grading/explain.ts';
 import { makeGrader, type Grader, type Grading, type SignalSummary } from '../grading/grading.ts';
 import { nameKey } from '../prospects/validation.ts';
+import { createDeal } from '../customers/deal-actions.ts';
 import type { CsvRow } from './csv.ts';
 import { readRow, type Candidate, type ProspectField, type RowContext } from './rows.ts';
 import type { Reject } from './store.ts';
@@ -78,6 +79,8 @@ export type PassSummary = {
   /** Accounts whose grade moved, among the updated. */
   gradeChanges: number;
   pinnedOwnerKept: number;
+  /** Customers with deals: deals new and already there, won deals, accounts a won deal would convert; accounts new and updated. */
+  deals?: { new: number; existing: number; won: number; conversions: number; accountsNew: number; accountsUpdated: number };
 };
 
 export type PassCounts = { processed: number; new: number; updated: number; unchanged: number; rejected: number };
@@ -98,8 +101,8 @@ type UserRef = { id: number; name: string };
 const SAMPLE_SIZE = 25;
 const EMPTY_SUMMARY: SignalSummary = { latestTiming: null, lastSignalOn: null, priorSlips: 0 };
 
-/** 53-bit string hash (cyrb53): in-file duplicate keys cost a number each, not a string. */
-function hash(s: string): number {
+/** A 64-bit hash of a string (cyrb53's two halves), as two 32-bit integers. */
+function hash64(s: string): [number, number] {
   let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
   for (let i = 0; i < s.length; i++) {
     const ch = s.charCodeAt(i);
@@ -108,7 +111,56 @@ function hash(s: string): number {
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  return [h1 | 0, h2 | 0];
+}
+
+/**
+ * The companies met so far in a file, by key, with the line they were first on: an open-addressing
+ * table of 64-bit hashes in typed arrays (12 bytes a slot), so a million rows cost tens of MiB and
+ * no garbage, where a Map of strings costs hundreds.
+ */
+class KeyLines {
+  private hi = new Int32Array(1 << 12);
+  private lo = new Int32Array(1 << 12);
+  private lines = new Int32Array(1 << 12);
+  private size = 0;
+
+  private slot(h: [number, number]): number {
+    const mask = this.lines.length - 1;
+    let i = (h[0] ^ (h[1] >>> 7)) & mask;
+    while (this.lines[i] !== 0 && (this.hi[i] !== h[0] || this.lo[i] !== h[1])) i = (i + 1) & mask;
+    return i;
+  }
+
+  get(key: string): number | undefined {
+    const line = this.lines[this.slot(hash64(key))]!;
+    return line === 0 ? undefined : line;
+  }
+
+  /** Remembers a key's first line (a key already there keeps its line). */
+  add(key: string, line: number): void {
+    const h = hash64(key);
+    const i = this.slot(h);
+    if (this.lines[i] !== 0) return;
+    this.hi[i] = h[0];
+    this.lo[i] = h[1];
+    this.lines[i] = line;
+    if (++this.size * 2 > this.lines.length) this.grow();
+  }
+
+  private grow() {
+    const { hi, lo, lines } = this;
+    this.hi = new Int32Array(lines.length * 2);
+    this.lo = new Int32Array(lines.length * 2);
+    this.lines = new Int32Array(lines.length * 2);
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i] === 0) continue;
+      const j = this.slot([hi[i]!, lo[i]!]);
+      this.hi[j] = hi[i]!;
+      this.lo[j] = lo[i]!;
+      this.lines[j] = lines[i]!;
+    }
+  }
 }
 
 const FIELD_COLUMN: Record<ProspectField, keyof Existing> = {
@@ -122,7 +174,7 @@ const FIELD_COLUMN: Record<ProspectField, keyof Existing> = {
   situation: 'situation',
 };
 
-type NewRow = { c: Candidate; id: number; ownerId: number | null; g: Grading; reason: string };
+type NewRow = { c: Candidate; id: number; ownerId: number | null; g: Grading; reason: string; sample?: Sample };
 type UpdateRow = { c: Candidate; before: Existing; after: Existing; changes: string[]; g: Grading | null; reason: string | null; moved: boolean };
 
 export class ImportPass {
@@ -132,12 +184,16 @@ export class ImportPass {
   private unknownOwners = new Map<string, number>();
   private pinnedOwnerKept = 0;
   private gradeMoves = 0;
-  private seen = new Map<number, number>();
+  private seen = new KeyLines();
   private rejects: Reject[] = [];
   private grader: Grader;
   private gctx: GradingContext;
   /** Accounts the ownership rules must place once everything is written (new without an owner; grades that rose). */
   readonly toAssign: { created: number[]; rose: number[] } = { created: [], rose: [] };
+  /** Customers with deals: the accounts met so far (by key; the id once written), and the deals already there or in the file. */
+  private accountsSeen = new Map<string, { line: number; id: number | null; row?: NewRow }>();
+  private dealsSeen = new Map<string, number>();
+  private deals = { new: 0, existing: 0, won: 0, conversions: 0, accountsNew: 0, accountsUpdated: 0 };
 
   private constructor(
     private q: Db,
@@ -186,6 +242,7 @@ export class ImportPass {
       unknownOwners: [...this.unknownOwners].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([owner, rows]) => ({ owner, rows })),
       gradeChanges: this.gradeMoves,
       pinnedOwnerKept: this.pinnedOwnerKept,
+      ...(this.s.rows.kind === 'customers' ? { deals: this.deals } : {}),
     };
   }
 
@@ -204,14 +261,13 @@ export class ImportPass {
     return null;
   }
 
-  /** The accounts these candidates may be: by domain, and by name key (locked when writing). */
+  /** The accounts these candidates may be: by domain, and by name key (read unlocked: write() locks the ones it changes). */
   private async existing(cands: readonly Candidate[]) {
     const domains = [...new Set(cands.map((c) => c.domain).filter((d): d is string => !!d))];
     const names = [...new Set(cands.map((c) => c.nameKey))];
-    const lock = this.s.write ? sql` order by id for update` : sql``;
     const [byD, byN] = await Promise.all([
-      domains.length ? query<Existing>(this.q, sql`select ${EXISTING_COLUMNS} from ${accounts} where domain = any(array(select jsonb_array_elements_text(${JSON.stringify(domains)}::jsonb)))${lock}`) : [],
-      names.length ? query<Existing>(this.q, sql`select ${EXISTING_COLUMNS} from ${accounts} where name_key = any(array(select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb)))${lock}`) : [],
+      domains.length ? query<Existing>(this.q, sql`select ${EXISTING_COLUMNS} from ${accounts} where domain = any(array(select jsonb_array_elements_text(${JSON.stringify(domains)}::jsonb)))`) : [],
+      names.length ? query<Existing>(this.q, sql`select ${EXISTING_COLUMNS} from ${accounts} where name_key = any(array(select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb)))`) : [],
     ]);
     const byDomain = new Map<string, Existing>();
     for (const a of byD) byDomain.set(a.domain!, a);
@@ -228,22 +284,15 @@ export class ImportPass {
   /** Matches, grades and (when writing) stores the candidates of one batch. */
   async apply(cands: readonly Candidate[]): Promise<void> {
     if (!cands.length) return;
+    if (this.s.rows.kind === 'customers') return this.applyDeals(cands);
     const { byDomain, byName } = await this.existing(cands);
     const created: NewRow[] = [];
     const updated: UpdateRow[] = [];
     for (const c of cands) {
-      let match: Existing | undefined;
-      const byNameOf = (onlyWithoutDomain: boolean) => (byName.get(c.nameKey) ?? []).filter((a) => !onlyWithoutDomain || a.domain === null);
-      if (c.domain) match = byDomain.get(c.domain);
-      if (!match) {
-        // A name match with another website is another company of the same name.
-        const named = byNameOf(!!c.domain);
-        if (named.length > 1) {
-          const which = named.slice(0, 3).map((a) => `#${a.id} ${a.name}`).join(', ');
-          this.reject(c.line, `matches ${named.length} accounts by name (${which}${named.length > 3 ? ', …' : ''}); add their website to tell them apart`);
-          continue;
-        }
-        match = named[0];
+      const match = this.matchOf(c, byDomain, byName);
+      if (typeof match === 'string') {
+        this.reject(c.line, match);
+        continue;
       }
       const dup = this.duplicateOf(c, match);
       if (dup !== null) {
@@ -265,15 +314,134 @@ export class ImportPass {
       } else {
         const ownerId = this.ownerOf(c.owner);
         const g = this.grader.gradeSummary({ ...factsOfCandidate(c), addedOn: c.prospect.addedOn ?? this.s.today }, EMPTY_SUMMARY);
-        const reason = summaryLine(g, this.s.policy.grading);
-        created.push({ c, id: 0, ownerId, g, reason });
+        // The one-line reason costs more than the grade: a dry run writes it for its samples only.
+        const row: NewRow = { c, id: 0, ownerId, g, reason: '' };
+        created.push(row);
         this.counts.new++;
         this.grades.new[g.grade]++;
-        if (this.samples.new.length < SAMPLE_SIZE)
-          this.samples.new.push({ line: c.line, id: null, name: c.prospect.name, domain: c.domain, grade: g.grade, fit: g.fit.score, flags: g.flags, reason, owner: c.owner });
+        if (this.samples.new.length < SAMPLE_SIZE) {
+          row.reason = summaryLine(g, this.s.policy.grading);
+          row.sample = { line: c.line, id: null, name: c.prospect.name, domain: c.domain, grade: g.grade, fit: g.fit.score, flags: g.flags, reason: row.reason, owner: c.owner };
+          this.samples.new.push(row.sample);
+        }
       }
     }
     if (this.s.write) await this.write(created, updated);
+  }
+
+  /** The account a candidate is, if any; a string says why the row cannot be matched. */
+  private matchOf(c: Candidate, byDomain: Map<string, Existing>, byName: Map<string, Existing[]>): Existing | undefined | string {
+    let match: Existing | undefined;
+    if (c.domain) match = byDomain.get(c.domain);
+    if (match) return match;
+    // A name match with another website is another company of the same name.
+    const named = (byName.get(c.nameKey) ?? []).filter((a) => !c.domain || a.domain === null);
+    if (named.length > 1) {
+      const which = named.slice(0, 3).map((a) => `#${a.id} ${a.name}`).join(', ');
+      return `matches ${named.length} accounts by name (${which}${named.length > 3 ? ', …' : ''}); add their website to tell them apart`;
+    }
+    return named[0];
+  }
+
+  /**
+   * Customers with deals: one deal per row, several rows per account. The account of a row is
+   * matched (or added) as a prospect's is, from its first row; each row adds its deal unless the
+   * account has one of that name and amount already. Won deals go through the deal actions, so the
+   * first converts the prospect into a customer and tiers it, as on the deal form.
+   */
+  private async applyDeals(cands: readonly Candidate[]): Promise<void> {
+    const { byDomain, byName } = await this.existing(cands);
+    const matchedIds = new Set<number>();
+    for (const c of cands) {
+      const m = this.matchOf(c, byDomain, byName);
+      if (m && typeof m !== 'string') matchedIds.add(m.id);
+    }
+    const dealsThere = new Set<string>();
+    const wonThere = new Set<number>();
+    if (matchedIds.size) {
+      const rows = await query<{ accountId: number; title: string; value: number; status: string }>(
+        this.q,
+        sql`select account_id as "accountId", title, value, status from deals where account_id = any(array(select (jsonb_array_elements_text(${JSON.stringify([...matchedIds])}::jsonb))::int))`,
+      );
+      for (const d of rows) {
+        dealsThere.add(`#${d.accountId}|${nameKey(d.title)}|${d.value}`);
+        if (d.status === 'won') wonThere.add(d.accountId);
+      }
+    }
+    const created: NewRow[] = [];
+    const updated: UpdateRow[] = [];
+    const dealRows: { c: Candidate; account: { id: number | null; row?: NewRow } }[] = [];
+    for (const c of cands) {
+      const m = this.matchOf(c, byDomain, byName);
+      if (typeof m === 'string') {
+        this.reject(c.line, m);
+        continue;
+      }
+      const key = m ? `#${m.id}` : c.domain ? `d:${c.domain}` : `n:${c.nameKey}`;
+      let account = this.accountsSeen.get(key);
+      let changedAccount = false;
+      if (!account) {
+        if (m) {
+          const u = this.updateOf(c, m);
+          if (u) {
+            updated.push(u);
+            this.deals.accountsUpdated++;
+            changedAccount = true;
+          }
+          account = { line: c.line, id: m.id };
+        } else {
+          const g = this.grader.gradeSummary({ ...factsOfCandidate(c), addedOn: c.prospect.addedOn ?? this.s.today }, EMPTY_SUMMARY);
+          const row: NewRow = { c, id: 0, ownerId: this.ownerOf(c.owner), g, reason: summaryLine(g, this.s.policy.grading) };
+          created.push(row);
+          this.deals.accountsNew++;
+          changedAccount = true;
+          account = { line: c.line, id: null, row };
+        }
+        this.accountsSeen.set(key, account);
+      }
+      const deal = c.deal!;
+      const dealKey = `${account.id !== null ? `#${account.id}` : `L${account.line}`}|${nameKey(deal.title)}|${deal.value}`;
+      const inFile = this.dealsSeen.get(dealKey);
+      if (inFile !== undefined) {
+        this.reject(c.line, `the same deal as line ${inFile} (same company, deal name and amount): each deal once per file`);
+        continue;
+      }
+      this.dealsSeen.set(dealKey, c.line);
+      this.counts.processed++;
+      if (dealsThere.has(dealKey)) {
+        this.deals.existing++;
+        if (changedAccount) this.counts.updated++;
+        else this.counts.unchanged++;
+        continue;
+      }
+      this.counts.new++;
+      this.deals.new++;
+      if (deal.status === 'won') {
+        this.deals.won++;
+        const accountId = account.id;
+        const converts = accountId === null ? !this.dealsSeen.has(`won:L${account.line}`) : !wonThere.has(accountId) && !this.dealsSeen.has(`won:#${accountId}`);
+        if (converts && (m?.kind ?? 'prospect') === 'prospect') this.deals.conversions++;
+        this.dealsSeen.set(accountId === null ? `won:L${account.line}` : `won:#${accountId}`, c.line);
+      }
+      dealRows.push({ c, account });
+      if (this.samples.new.length < SAMPLE_SIZE) {
+        const g = account.row?.g;
+        this.samples.new.push({
+          line: c.line, id: account.id, name: c.prospect.name, domain: c.domain, grade: g?.grade ?? m?.grade ?? null, fit: g?.fit.score ?? m?.fit ?? null,
+          flags: g?.flags ?? m?.flags ?? [], reason: `${deal.title}: ${deal.status}, ${deal.value.toLocaleString('en-US')}${deal.closedOn ? ` on ${deal.closedOn}` : ''}`, owner: c.owner,
+        });
+      }
+    }
+    for (const r of created) this.grades.new[r.g.grade]++;
+    for (const u of updated) if (u.g) this.grades.updated[u.g.grade]++;
+    if (!this.s.write) return;
+    await this.write(created, updated);
+    for (const { c, account } of dealRows) {
+      const accountId = account.id ?? account.row!.id;
+      account.id = accountId;
+      const r = await createDeal(this.q, accountId, c.deal!, { today: this.s.today, actor: { name: this.s.actor.name } });
+      if (!r.ok) throw new Error(`line ${c.line}: the deal could not be added (${r.reason})`);
+    }
   }
 
   /** The line of an earlier row of this file that is the same company, or null (and remember this one). */
@@ -283,11 +451,12 @@ export class ImportPass {
     else if (c.domain) keys.push(`d:${c.domain}`, `n0:${c.nameKey}`);
     else keys.push(`n:${c.nameKey}`);
     for (const k of keys) {
-      const line = this.seen.get(hash(k));
+      const line = this.seen.get(k);
       if (line !== undefined) return line;
     }
-    const mark = [`n:${c.nameKey}`, ...(c.domain ? [`d:${c.domain}`] : [`n0:${c.nameKey}`]), ...(match ? [`#${match.id}`] : [])];
-    for (const k of mark) if (!this.seen.has(hash(k))) this.seen.set(hash(k), c.line);
+    this.seen.add(`n:${c.nameKey}`, c.line);
+    this.seen.add(c.domain ? `d:${c.domain}` : `n0:${c.nameKey}`, c.line);
+    if (match) this.seen.add(`#${match.id}`, c.line);
     return null;
   }
 
@@ -338,15 +507,23 @@ export class ImportPass {
     return { c, before, after, changes, g, reason, moved };
   }
 
+  /** The grade-history row of a grading (as changeRow builds it, with the reason already worked out). */
+  private changeOf(accountId: number, fromGrade: string | null, g: Grading, reason: string) {
+    const c = this.gctx;
+    return { accountId, fromGrade, toGrade: g.grade, fit: g.fit.score, flags: g.flags, reason, reasons: explain(g, c.policy.grading), cause: c.cause, actor: c.actor, policyVersion: c.policyVersion, asOf: c.asOf };
+  }
+
   private async write(created: NewRow[], updated: UpdateRow[]) {
     const q = this.q;
     const s = this.s;
-    const changes: ReturnType<typeof changeRow>[] = [];
+    const changes: ReturnType<ImportPass['changeOf']>[] = [];
     const audits: AuditJson[] = [];
     if (created.length) {
       const ids = await query<{ id: number }>(q, sql`select nextval(pg_get_serial_sequence('accounts', 'id'))::int as id from generate_series(1, ${created.length})`);
       const rows = created.map((r, i) => {
         r.id = ids[i]!.id;
+        r.reason ||= summaryLine(r.g, s.policy.grading);
+        if (r.sample) r.sample.id = r.id;
         const p = r.c.prospect;
         return {
           id: r.id, name: p.name, name_key: r.c.nameKey, domain: r.c.domain, industry: p.industry, employees: p.employees, revenue: p.revenue,
@@ -355,26 +532,32 @@ export class ImportPass {
         };
       });
       await q.execute(sql`
-        insert into ${accounts} overriding system value
+        insert into ${accounts}
           (id, name, name_key, domain, industry, employees, revenue, growth_pct, need, situation, owner_id, added_on,
            grade, fit, close_by, flags, reason, graded_on, policy_version, slip_count)
+        overriding system value
         select id, name, name_key, domain, industry, employees, revenue, growth_pct, need, situation, owner_id, added_on,
            grade, fit, close_by, flags, reason, ${s.today}::date, ${s.policyVersion}, slip_count
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
           as v(id int, name text, name_key text, domain text, industry text, employees int, revenue float8, growth_pct float8, need text,
                situation text, owner_id int, added_on date, grade text, fit float8, close_by date, flags text[], reason text, slip_count int)`);
+      // A new account's first grade change (cause "import") says where it came from; the import's
+      // own audit row has the file. Updates, which overwrite what someone knew, are audited each.
       for (const r of created) {
-        changes.push(changeRow(r.id, null, r.g, this.gctx));
+        changes.push(this.changeOf(r.id, null, r.g, r.reason));
         if (r.ownerId === null) this.toAssign.created.push(r.id);
-        audits.push({
-          entity_id: r.id,
-          action: 'imported',
-          before: null,
-          after: { importId: s.importId, line: r.c.line, ...pick(r.c, r.ownerId), grade: r.g.grade, fit: r.g.fit.score, flags: r.g.flags },
-        });
       }
     }
     if (updated.length) {
+      // Lock only what changes (a tuple lock is a write), and refuse to overwrite an edit made since it was read.
+      const ids = updated.map((u) => u.before.id);
+      const locked = await query<{ id: number; version: number }>(
+        q,
+        sql`select id, version from ${accounts} where id = any(array(select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::int)) order by id for update`,
+      );
+      const version = new Map(locked.map((r) => [r.id, r.version]));
+      const moved = updated.find((u) => version.get(u.before.id) !== u.before.version);
+      if (moved) throw new Error(`${moved.before.name} (#${moved.before.id}, line ${moved.c.line}) was changed while the import ran; run the import again`);
       const rows = updated.map(({ after: a }) => ({
         id: a.id, name: a.name, name_key: a.nameKey, domain: a.domain, industry: a.industry, employees: a.employees, revenue: a.revenue,
         growth_pct: a.growthPct, need: a.need, situation: a.situation, owner_id: a.ownerId,
@@ -393,7 +576,7 @@ export class ImportPass {
         where a.id = v.id`);
       const minLevel = (grade: string | null) => (grade ? (s.policy.ownership.byGrade[grade as 'A']?.minLevel ?? 0) : 0);
       for (const u of updated) {
-        if (u.g && u.moved) changes.push(changeRow(u.after.id, u.before.grade, u.g, this.gctx));
+        if (u.g && u.moved) changes.push(this.changeOf(u.after.id, u.before.grade, u.g, u.reason!));
         if (u.g && u.before.status === 'open' && minLevel(u.after.grade) > minLevel(u.before.grade)) this.toAssign.rose.push(u.after.id);
         const keys = [...u.changes.map((f) => (f === 'owner' ? 'ownerId' : f)), 'grade', 'fit'] as (keyof Existing)[];
         audits.push({
@@ -428,7 +611,3 @@ function factsOfCandidate(c: Candidate) {
   return { employees: p.employees, revenue: p.revenue, growthPct: p.growthPct, need: p.need as never };
 }
 
-function pick(c: Candidate, ownerId: number | null) {
-  const p = c.prospect;
-  return { name: p.name, domain: c.domain, industry: p.industry, employees: p.employees, revenue: p.revenue, growthPct: p.growthPct, need: p.need, situation: p.situation, addedOn: p.addedOn, ownerId };
-}

@@ -37,11 +37,19 @@ export function sniffDelimiter(text: string): Delimiter {
   return best;
 }
 
+/** Line breaks inside a row's cells: CRLF, LF and a lone CR each end one line. */
 function countNewlines(cells: string[]): number {
   let n = 0;
   for (const c of cells) {
-    if (c.length < 2 || c.indexOf('\n') < 0) continue;
-    for (let i = c.indexOf('\n'); i >= 0; i = c.indexOf('\n', i + 1)) n++;
+    if (c.length < 1) continue;
+    const lf = c.indexOf('\n');
+    const cr = c.indexOf('\r');
+    if (lf < 0 && cr < 0) continue;
+    for (let i = 0; i < c.length; i++) {
+      const ch = c.charCodeAt(i);
+      if (ch === 10) n++;
+      else if (ch === 13 && c.charCodeAt(i + 1) !== 10) n++;
+    }
   }
   return n;
 }
@@ -70,23 +78,24 @@ export class CsvReader {
   private parser: Parser;
   private rows: CsvRow[] = [];
   private error: CsvFormatError | null = null;
-  private lastEnd = 0;
+  /** The line the next row starts on. csv-parse's own count takes a CRLF inside quotes for two lines, so we count. */
+  private next = 1;
   private ended: Promise<void>;
 
   constructor(delimiter: Delimiter) {
-    this.parser = parse({ delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, max_record_size: MAX_ROW_CHARS });
+    this.parser = parse({ delimiter, relax_column_count: true, relax_quotes: true, max_record_size: MAX_ROW_CHARS });
     this.parser.on('data', (cells: string[]) => {
-      // info.lines is the line the row ends on; it starts as many lines earlier as it has newlines.
-      const end = this.parser.info.lines;
-      this.rows.push({ line: end - countNewlines(cells), cells });
-      this.lastEnd = end;
+      const line = this.next;
+      this.next += 1 + countNewlines(cells);
+      // A blank line (or a spreadsheet's ",,,,") is skipped, but counts as a line.
+      if (cells[0]!.trim() === '' && cells.every((c) => c.trim() === '')) return;
+      this.rows.push({ line, cells });
     });
     this.ended = new Promise<void>((resolve) => {
       this.parser.on('end', resolve);
       this.parser.on('error', (err: Error & { code?: string; lines?: number }) => {
-        // An unclosed quote is found at the end of the file: it opened on the row after the last good one.
-        const line = err.code === 'CSV_QUOTE_NOT_CLOSED' || err.code === 'CSV_MAX_RECORD_SIZE' ? this.lastEnd + 1 : (err.lines ?? this.lastEnd + 1);
-        this.error ??= new CsvFormatError(line, describe(err));
+        // The row that failed starts after the last good one (an unclosed quote is only found at the end of the file).
+        this.error ??= new CsvFormatError(this.next, describe(err));
         resolve();
       });
     });

@@ -33,7 +33,7 @@ export async function* readMultipart(body: AsyncIterable<Uint8Array>, boundary: 
   const delimiter = Buffer.from(`\r\n--${boundary}`);
   // The first boundary has no CRLF before it: pretend it does.
   let buf: Buffer = Buffer.from('\r\n');
-  let state: 'preamble' | 'boundary' | 'headers' | 'body' | 'done' = 'preamble';
+  let state = 'preamble' as 'preamble' | 'boundary' | 'headers' | 'body' | 'done';
   let part: { name: string; filename: string | null } | null = null;
   let field: Buffer[] = [];
   let fieldBytes = 0;

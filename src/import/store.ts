@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { query, type Db } from '../db/client.ts';
 import { importFileChunks, importJobs, importMappings, importRejects, type ImportJobRow } from '../db/schema.ts';
 import type { ImportKind, Mapping, PresetName } from './mapping.ts';
@@ -18,8 +19,10 @@ export async function createJob(db: Db, v: { kind: ImportKind; fileName: string;
   return row!.id;
 }
 
+/** Stores a piece of the file, and says the upload is alive (a long upload is not taken for dead). */
 export async function putChunk(db: Db, jobId: number, seq: number, data: string): Promise<void> {
   await db.insert(importFileChunks).values({ jobId, seq, data });
+  await db.update(importJobs).set({ heartbeatAt: sql`now()` }).where(eq(importJobs.id, jobId));
 }
 
 /** The file's text, piece by piece, in the order it came. */
@@ -45,7 +48,7 @@ export async function deleteJob(db: Db, id: number): Promise<void> {
 }
 
 /** Moves a job from one state to another; false when it was not in `from` (someone else moved it first). */
-export async function transition(db: Db, id: number, from: readonly ImportStatus[], set: Partial<typeof importJobs.$inferInsert>): Promise<boolean> {
+export async function transition(db: Db, id: number, from: readonly ImportStatus[], set: PgUpdateSetSource<typeof importJobs>): Promise<boolean> {
   const rows = await db
     .update(importJobs)
     .set(set)
@@ -54,7 +57,7 @@ export async function transition(db: Db, id: number, from: readonly ImportStatus
   return rows.length > 0;
 }
 
-export async function updateJob(db: Db, id: number, set: Partial<typeof importJobs.$inferInsert>): Promise<void> {
+export async function updateJob(db: Db, id: number, set: PgUpdateSetSource<typeof importJobs>): Promise<void> {
   await db.update(importJobs).set(set).where(eq(importJobs.id, id));
 }
 
@@ -119,7 +122,8 @@ export async function failStaleJobs(db: Db, runner: string, runningHere: readonl
                        else 'The server stopped during the dry run. Run it again.' end
         where status in ('uploading', 'analyzing', 'importing')
           and (heartbeat_at < now() - make_interval(secs => ${STALE_SECONDS})
-               or (runner = ${runner} and not (id = any(array(select (jsonb_array_elements_text(${JSON.stringify(runningHere)}::jsonb))::int)))))
+               or (runner = ${runner} and heartbeat_at < now() - interval '5 seconds'
+                   and not (id = any(array(select (jsonb_array_elements_text(${JSON.stringify(runningHere)}::jsonb))::int)))))
         returning id`,
   );
   return rows.length;

@@ -81,6 +81,8 @@ export async function receiveFile(db: Db, jobId: number, bytes: AsyncIterable<Ui
     const n = seq++;
     await storing;
     storing = putChunk(db, jobId, n, text);
+    // Awaited at the next piece or the end; until then a failure must not go unhandled.
+    storing.catch(() => {});
     take(reader.push(text));
   };
 

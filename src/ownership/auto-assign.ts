@@ -4,7 +4,7 @@ import { accounts } from '../db/schema.ts';
 import { writeAudit } from '../audit/audit-log.ts';
 import type { Policy } from '../policy/policy.ts';
 import { assignMany, type Assignment } from './assignment.ts';
-import { breachOf, requirementOf, type OwnedAccount, type Rep } from './model.ts';
+import { breachOf, requirementOf, type Load, type OwnedAccount, type Rep } from './model.ts';
 import { loadReps, loadsFromGroups, ownerGroups, type TeamRep } from './territory.ts';
 
 // Automatic assignment (DOMAIN.md §3) runs whenever ownership may need to change: a prospect with
@@ -47,7 +47,7 @@ export type AssignOutcome = { accountId: number; from: number | null; assignment
 export async function assignAccounts(
   tx: Db,
   ids: readonly number[],
-  opts: { policy: Policy; actor: string; actorId?: number | null; cause: AssignCause; force?: boolean; reps?: TeamRep[]; policyVersion?: number },
+  opts: { policy: Policy; actor: string; actorId?: number | null; cause: AssignCause; force?: boolean; reps?: TeamRep[]; policyVersion?: number; loads?: LoadCache },
 ): Promise<AssignOutcome[]> {
   if (!ids.length) return [];
   const rows = await query<AccountFactsRow>(
@@ -62,7 +62,7 @@ export async function assignAccounts(
   if (!todo.length) return [];
 
   await tx.execute(sql`select pg_advisory_xact_lock(${TERRITORY_LOCK})`);
-  const loads = loadsFromGroups(await ownerGroups(tx), reps, opts.policy.ownership);
+  const loads = opts.loads ? await opts.loads.get(tx, reps, opts.policy) : loadsFromGroups(await ownerGroups(tx), reps, opts.policy.ownership);
   // A leaving rep is already on leave or deactivated in this transaction, so the rule never keeps them.
   const decided = assignMany(
     todo.map(({ acct }) => acct),
@@ -74,12 +74,13 @@ export async function assignAccounts(
   const updates: { id: number; owner_id: number | null; unassignable: boolean }[] = [];
   const audits: Parameters<typeof writeAudit>[1] = [];
   const names = new Map(reps.map((r) => [r.id, r.name]));
-  for (const { row } of todo) {
+  for (const { row, acct } of todo) {
     const a = decided.get(row.id);
     if (!a) continue;
     const unassignable = a.outcome === 'unassignable';
     const ownerId = a.ownerId;
     if (ownerId === row.ownerId && unassignable === row.unassignable) continue;
+    if (opts.loads && ownerId !== row.ownerId) opts.loads.move(row.ownerId, ownerId, acct.need?.load ?? 0);
     updates.push({ id: row.id, owner_id: ownerId, unassignable });
     out.push({ accountId: row.id, from: row.ownerId, assignment: a });
     audits.push({
@@ -130,4 +131,27 @@ export async function reassignInBatches(db: Db, ids: readonly number[], opts: { 
     moved += (await db.transaction((tx) => assignAccounts(tx, chunk, opts))).length;
   }
   return moved;
+}
+
+/** Reps' loads for a run of many assignments: read once, then kept up to date as accounts move. */
+export class LoadCache {
+  private loads: Map<number, Load> | null = null;
+
+  async get(tx: Db, reps: readonly Rep[], policy: Policy): Promise<Map<number, Load>> {
+    this.loads ??= loadsFromGroups(await ownerGroups(tx), reps, policy.ownership);
+    return this.loads;
+  }
+
+  move(from: number | null, to: number | null, load: number): void {
+    const f = from === null ? undefined : this.loads?.get(from);
+    const t = to === null ? undefined : this.loads?.get(to);
+    if (f) {
+      f.load -= load;
+      f.count -= 1;
+    }
+    if (t) {
+      t.load += load;
+      t.count += 1;
+    }
+  }
 }

@@ -17,12 +17,12 @@ import { loadReps, ownerGroups, summarizeTerritory, type Territory } from './ter
 // balance plans (propose, preview, apply whole or discard). Every page action has a JSON twin.
 
 const ownerSchema = z.object({
-  ownerId: z.preprocess((v) => (v === '' || v === undefined ? null : v), z.coerce.number({ error: 'must be a user number, or null for nobody' }).int().min(1).nullable()),
+  ownerId: z.preprocess((v) => (v === '' || v === undefined ? null : v), z.coerce.number({ error: 'must be a user number, or null for nobody' }).int().min(1).max(2_147_483_647).nullable()),
 });
 const pinSchema = z.object({ pinned: z.preprocess((v) => (v === 'true' || v === 'on' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean({ error: 'must be true or false' })) });
 const planSchema = z.object({ cover: z.preprocess((v) => (v === 'true' || v === 'on' || v === '1' ? true : v === undefined || v === '' || v === 'false' || v === '0' ? false : v), z.boolean({ error: 'must be true or false' })) });
 const movesQuery = z.object({
-  rep: z.coerce.number().int().min(1).optional().catch(undefined),
+  rep: z.coerce.number().int().min(1).max(2_147_483_647).optional().catch(undefined),
   reason: z.enum(['unowned', 'below_level', 'owner_deactivated', 'owner_not_a_rep', 'cover', 'over_capacity', 'evening']).optional().catch(undefined),
   level: z.coerce.number().int().min(1).max(9).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),

@@ -5,7 +5,7 @@ import { writeAudit } from '../audit/audit-log.ts';
 import { regradeOpenProspects } from '../grading/daily-regrade.ts';
 import { retierCustomers } from '../customers/retier.ts';
 import { reassignInBatches } from '../ownership/auto-assign.ts';
-import { runJobOnce, type Job } from '../jobs/scheduler.ts';
+import { claimSettings, runJobOnce, type Job } from '../jobs/scheduler.ts';
 import { currentPolicy, getVersion } from './store.ts';
 import { accountsToApply, whatIf } from './what-if.ts';
 
@@ -16,15 +16,18 @@ import { accountsToApply, whatIf } from './what-if.ts';
 // re-tiering already are, so an interrupted application is finished by running it again.
 //
 // One run per version, claimed in job_runs (job 'policy-apply', key 'v<version>') so two
-// instances never apply a version twice. Up to INLINE_LIMIT accounts the save waits for it (about
-// 1-2 s at 10,000 accounts); above, it runs in the background of the instance that saved, and the
-// version page shows its progress (read from the accounts' policy_version columns). The re-grade
-// of a million prospects takes about two minutes (docs/benchmarks.md), too long for a request.
+// instances never apply a version twice. Up to `inlineLimit` accounts (open prospects and
+// customers) the save waits for it: 2,300 accounts took 1.7 s on PGlite on the loaded 2-core
+// development machine, 10,000 took 11 s (every open prospect's row is rewritten with the new
+// version). Above, it runs in the background of the instance that saved, and the version page shows
+// its progress (counted from the accounts' policy_version columns). A million prospects take about
+// two minutes to re-grade (docs/benchmarks.md). If that instance stops midway, the version page
+// offers to apply it again once the claim is stale; every step skips the rows already done.
 
 export const POLICY_APPLY_JOB = 'policy-apply';
 
 /** Settings a test may change: how many accounts a save applies before it answers. */
-export const policyApplySettings = { inlineLimit: 10_000, waitMs: 500 };
+export const policyApplySettings = { inlineLimit: 2_000, waitMs: 500 };
 
 export type ApplyStats = {
   version: number;
@@ -43,18 +46,28 @@ export type Phase = 'waiting' | 'preview' | 'grades' | 'tiers' | 'owners';
 const runKey = (version: number) => `v${version}`;
 
 async function setPhase(db: Db, version: number, phase: Phase, extra: Record<string, unknown> = {}) {
+  // Merged into stats: the scheduler keeps its claim's heartbeat there.
+  const progress = JSON.stringify({ phase, phaseAt: new Date().toISOString(), ...extra });
   await db
     .update(jobRuns)
-    .set({ stats: { phase, phaseAt: new Date().toISOString(), ...extra } })
+    .set({ stats: sql`coalesce(${jobRuns.stats}, '{}'::jsonb) || ${progress}::jsonb` })
     .where(and(eq(jobRuns.job, POLICY_APPLY_JOB), eq(jobRuns.runKey, runKey(version)), eq(jobRuns.status, 'running')));
 }
 
-/** Versions whose application is running (claimed in the last two hours, as runJobOnce counts a claim stale), other than `version`. */
+/** Versions whose application is running (its claim alive, as the scheduler judges it), other than `version`. */
 async function othersRunning(db: Db, version: number): Promise<number[]> {
+  const staleSeconds = claimSettings.staleMs / 1000;
   const rows = await db
     .select({ key: jobRuns.runKey })
     .from(jobRuns)
-    .where(and(eq(jobRuns.job, POLICY_APPLY_JOB), eq(jobRuns.status, 'running'), ne(jobRuns.runKey, runKey(version)), sql`${jobRuns.startedAt} > now() - interval '120 minutes'`));
+    .where(
+      and(
+        eq(jobRuns.job, POLICY_APPLY_JOB),
+        eq(jobRuns.status, 'running'),
+        ne(jobRuns.runKey, runKey(version)),
+        sql`coalesce((${jobRuns.stats}->'claim'->>'beatAt')::timestamptz > now() - make_interval(secs => ${staleSeconds}), ${jobRuns.startedAt} > now() - interval '120 minutes')`,
+      ),
+    );
   return rows.map((r) => Number(r.key.slice(1)));
 }
 
@@ -139,7 +152,15 @@ export async function startApplication(db: Db, version: number, opts: { today: s
 
 export type Application =
   | { status: 'none' }
-  | { status: 'running'; phase: Phase; startedAt: Date; prospects: { done: number; total: number }; customers: { done: number; total: number } }
+  | {
+      status: 'running';
+      phase: Phase;
+      startedAt: Date;
+      /** No heartbeat for a while: the instance applying it has probably stopped; applying again takes over. */
+      stalled: boolean;
+      prospects: { done: number; total: number };
+      customers: { done: number; total: number };
+    }
   | { status: 'done'; startedAt: Date; finishedAt: Date | null; stats: ApplyStats };
 
 /** How far a version's application has got. Progress is counted from the rows it has rewritten. */
@@ -160,11 +181,13 @@ export async function applicationOf(db: Db, version: number): Promise<Applicatio
           (count(*) filter (where kind = 'customer' and tier_policy_version = ${version}))::int as cd
         from accounts`,
   );
-  const phase = ((run.stats as { phase?: Phase } | null)?.phase ?? 'waiting') as Phase;
+  const stats = run.stats as { phase?: Phase; claim?: { beatAt?: string } } | null;
+  const beat = stats?.claim?.beatAt ? Date.parse(stats.claim.beatAt) : run.startedAt.getTime();
   return {
     status: 'running',
-    phase,
+    phase: stats?.phase ?? 'waiting',
     startedAt: run.startedAt,
+    stalled: Date.now() - beat > claimSettings.staleMs,
     prospects: { done: c?.pd ?? 0, total: c?.pt ?? 0 },
     customers: { done: c?.cd ?? 0, total: c?.ct ?? 0 },
   };

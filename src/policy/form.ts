@@ -93,31 +93,34 @@ function build(values: FormValues, base: Policy) {
   const errors: FormErrors = {};
   // For each list, the form row each item of the policy's list came from.
   const rows: Record<string, number[]> = {};
-  const num = (field: string): number | undefined => {
+  // A field that does not parse stands in with the base's number (or 0), so that the schema still
+  // checks everything else and the manager sees every problem at once; its own message wins.
+  const fallback = (field: string) => {
+    const v = field.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), base);
+    return typeof v === 'number' ? v : 0;
+  };
+  const num = (field: string): number => {
     const raw = values[field];
     if (blank(raw)) {
       errors[field] = 'is required';
-      return undefined;
+      return fallback(field);
     }
     const s = raw!.trim().replace(/[,\s_]/g, '');
     if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) {
       errors[field] = 'must be a number';
-      return undefined;
+      return fallback(field);
     }
     return Number(s);
   };
   const bands = (prefix: string) => {
-    const steps: { from: number | undefined; points: number | undefined }[] = [];
+    const steps: { from: number; points: number }[] = [];
     rows[`${prefix}.steps`] = [];
     for (const i of rowsOf(values, `${prefix}.steps`)) {
       const from = `${prefix}.steps.${i}.from`;
       const pts = `${prefix}.steps.${i}.points`;
       if (blank(values[from]) && blank(values[pts])) continue;
-      if (blank(values[from]) || blank(values[pts])) {
-        const missing = blank(values[from]) ? from : pts;
-        errors[missing] = 'fill in both, or clear both to remove the band';
-      }
       steps.push({ from: num(from), points: num(pts) });
+      if (blank(values[from]) || blank(values[pts])) errors[blank(values[from]) ? from : pts] = 'fill in both, or clear both to remove the band';
       rows[`${prefix}.steps`]!.push(i);
     }
     return { weight: num(`${prefix}.weight`), base: num(`${prefix}.base`), steps };
@@ -142,7 +145,7 @@ function build(values: FormValues, base: Policy) {
     },
   };
 
-  const tiers: { name: string; minScore: number | undefined }[] = [];
+  const tiers: { name: string; minScore: number }[] = [];
   const ownByTier: Record<string, unknown> = {};
   const cadByTier: Record<string, unknown> = {};
   rows.tiers = [];
@@ -172,7 +175,12 @@ function build(values: FormValues, base: Policy) {
     byTier: ownByTier,
     byGrade: Object.fromEntries(GRADES.map((k) => [k, { minLevel: num(`ownership.byGrade.${k}.minLevel`), load: num(`ownership.byGrade.${k}.load`) }])),
   };
-  const checked = (key: string) => TOUCH_SIGNALS.filter((t) => !blank(values[`cadence.${key}.${t}`]));
+  // The base's order first, so an untouched list is not a change.
+  const checked = (key: 'callTypes' | 'visitTypes') => {
+    const on = (t: string) => !blank(values[`cadence.${key}.${t}`]);
+    const kept = base.cadence[key].filter(on);
+    return [...kept, ...TOUCH_SIGNALS.filter((t) => on(t) && !kept.includes(t))];
+  };
   const cadence = {
     byTier: cadByTier,
     byGrade: Object.fromEntries(GRADES.map((k) => [k, num(`cadence.byGrade.${k}`)])),
@@ -239,7 +247,7 @@ export function labelOf(path: string): string {
   const p = path.split('.');
   const [section, a, b, c, d] = p;
   if (section === 'grading') {
-    if (a === 'windowMonths') return `Grade ${b} window (months from a timing signal)`;
+    if (a === 'windowMonths') return b ? `Grade ${b} window (months from a timing signal)` : 'Close windows';
     if (a === 'eventLeadMonths') return 'Waiting on an event: months after the event';
     if (a === 'requalifyMonths') return 'D evidence counts for (months)';
     if (a === 'staleDays') return 'Stale after (days without a signal)';
@@ -258,7 +266,7 @@ export function labelOf(path: string): string {
     if (a === 'factors') return `Tier score, ${TIER_FACTOR_NAMES[b as keyof typeof TIER_FACTOR_NAMES] ?? b}: ${bandsPart(c, d, p[5])}`;
   }
   if (section === 'ownership') {
-    if (a === 'levels') return `Level ${Number(b) + 1} ${c === 'name' ? 'name' : 'number'}`;
+    if (a === 'levels') return b === undefined ? 'Levels' : `Level ${Number(b) + 1} ${c === 'name' ? 'name' : 'number'}`;
     if (a === 'defaultCapacity') return 'Default rep capacity (load points)';
     if (a === 'byTier') return `${b} customer: ${c === 'load' ? 'load points' : 'minimum owner level'}`;
     if (a === 'byGrade') return `${b} prospect: ${c === 'load' ? 'load points' : 'minimum owner level'}`;
@@ -288,5 +296,6 @@ export function formFieldLabel(field: string, values: FormValues): string {
     return `${name}: ${what[m[2]!] ?? m[2]}`;
   }
   if (field === 'tiers') return 'Tiers';
+  if (field === 'note') return 'Note';
   return labelOf(field);
 }

@@ -124,8 +124,8 @@ const interval = z.object({ callDays: days, visitDays: days });
 export const cadencePolicySchema = z.object({
   byTier: z.record(z.string(), interval),
   byGrade: z.object({ A: days, B: days, C: days, D: days }),
-  callTypes: z.array(z.enum(SIGNAL_TYPES)).min(1),
-  visitTypes: z.array(z.enum(SIGNAL_TYPES)).min(1),
+  callTypes: z.array(z.enum(SIGNAL_TYPES)).min(1, 'choose at least one signal'),
+  visitTypes: z.array(z.enum(SIGNAL_TYPES)).min(1, 'choose at least one signal'),
 });
 export type CadencePolicy = z.infer<typeof cadencePolicySchema>;
 
@@ -331,7 +331,15 @@ export function leafPaths(v: unknown, prefix = '', out: string[] = []): string[]
  */
 export function parsePolicyEdit(body: unknown): PolicyParse {
   const r = policyEditSchema.safeParse(body);
-  if (!r.success) return { ok: false, issues: r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })) };
+  if (!r.success) {
+    // One message per field: the first (a value out of range need not also be "no such level").
+    const byPath = new Map<string, string>();
+    for (const i of r.error.issues) {
+      const path = i.path.map(String).join('.');
+      if (!byPath.has(path)) byPath.set(path, i.message);
+    }
+    return { ok: false, issues: [...byPath].map(([path, message]) => ({ path, message })) };
+  }
   const known = new Set(leafPaths(r.data));
   const unknown = leafPaths(body).filter((p) => !known.has(p));
   if (unknown.length) return { ok: false, issues: unknown.map((path) => ({ path, message: 'unknown field' })) };

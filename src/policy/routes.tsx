@@ -19,6 +19,7 @@ import { WHAT_IF_LISTS, whatIf, type WhatIfList } from './what-if.ts';
 // versions can be read and restored (a restore is an edit that starts from the old numbers).
 
 const PAGE_SIZE = 50;
+const NOTE_MAX = 500;
 
 /** What a preview showed, so a save can tell whether it saves what the manager saw. */
 const fingerprint = (p: Policy) => createHash('sha256').update(JSON.stringify(p)).digest('base64url').slice(0, 22);
@@ -73,7 +74,9 @@ export function policyPages() {
     const { policy: current } = await currentPolicy(c.var.deps.db);
     const basedOn = parseId(values.version) ?? 0;
     const base = { values: values as FormValues, basedOn, note: values.note ?? '', restoring: restoringOf(values.restoring) };
-    const r = readPolicyForm(values, current);
+    const read = readPolicyForm(values, current);
+    const noteTooLong = base.note.trim().length > NOTE_MAX;
+    const r: typeof read = noteTooLong ? { ok: false, errors: { ...(read.ok ? {} : read.errors), note: `must be at most ${NOTE_MAX} characters` } } : read;
     return { r, base, current };
   };
 
@@ -177,7 +180,7 @@ async function applyRefusal(c: Context<AppEnv>, v: StoredVersion): Promise<strin
   const current = await currentPolicy(db);
   if (current.version !== v.version) return `Version ${v.version} is not the one in force (version ${current.version} is): restore it to use its numbers again.`;
   const a = await applicationOf(db, v.version);
-  if (a.status === 'running') return `Version ${v.version} is being applied right now.`;
+  if (a.status === 'running' && !a.stalled) return `Version ${v.version} is being applied right now.`;
   if (a.status === 'done') return `Version ${v.version} was applied already.`;
   return null;
 }
@@ -251,6 +254,8 @@ export function policyApi() {
     if (!parsed.success) return validationError(c, parsed.error);
     const { current, parsed: policy } = await mergedPolicy(c, parsed.data.policy);
     if (!policy.ok) return c.json({ error: 'validation failed', issues: policy.issues.map((i) => ({ ...i, path: `policy.${i.path}` })) }, 422);
+    if (parsed.data.restoredFrom && !(await getVersion(c.var.deps.db, parsed.data.restoredFrom)))
+      return c.json({ error: 'validation failed', issues: [{ path: 'restoredFrom', message: `there is no version ${parsed.data.restoredFrom}` }] }, 422);
     const actor = c.var.actor;
     const saved = await savePolicy(c.var.deps.db, { basedOn: parsed.data.version, policy: policy.policy, note: parsed.data.note || null, actor: { name: actor.name, id: actor.id }, restoredFrom: parsed.data.restoredFrom ?? null });
     if (!saved.ok && saved.reason === 'conflict')

@@ -29,7 +29,13 @@ export const listQuerySchema = z.object({
   /** One owner's accounts (a user id), or "none" for the accounts nobody owns. */
   owner: one(z.union([z.literal('none'), z.coerce.number({ error: 'must be a user number or "none"' }).int().min(1).max(2_147_483_647)])),
   /** Keyset cursor of the default order: the page after the row it names (see `cursorOf`). */
-  after: one(z.string().regex(/^[A-E]~-?\d+(\.\d+)?~\d{1,10}$/, 'is not a cursor from a Next link')),
+  after: one(
+    z
+      .string()
+      .regex(/^[A-E]~-?\d+(\.\d+)?~\d{1,10}$/, 'is not a cursor from a Next link')
+      // Its id is compared as an int: one past the int range would fail the query.
+      .refine((s) => Number(s.split('~')[2]) <= 2_147_483_647, 'is not a cursor from a Next link'),
+  ),
 });
 export type ListQuery = z.infer<typeof listQuerySchema>;
 

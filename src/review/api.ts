@@ -57,7 +57,7 @@ function failure(c: Context, f: Failure) {
   return c.json({ error: 'validation failed', issues: Object.entries(f.errors).map(([path, message]) => ({ path, message })) }, 422);
 }
 
-const limitSchema = z.preprocess((v) => (v === undefined || v === '' ? 100 : v), z.coerce.number({ error: 'must be a number from 0 to 1000' }).int().min(0).max(1000));
+const limitSchema = z.preprocess((v) => (v === undefined || v === '' ? 25 : v), z.coerce.number({ error: 'must be a number from 0 to 1000' }).int().min(0).max(1000));
 
 export function reviewApi() {
   const app = new Hono<AppEnv>();

@@ -3,7 +3,7 @@ import { query, type Db } from '../db/client.ts';
 import { accountSnapshots, accounts, snapshotChanges, snapshotCounts, snapshotMonths, snapshotMoves, snapshotOverdue, snapshotWeeks } from '../db/schema.ts';
 import type { Policy } from '../policy/policy.ts';
 import { overdueCountsByOwner } from '../cadence/queries.ts';
-import { CHANGE_LISTS, changeLists, placeOf, tierRanks, type ListItem, type SnapState } from './diff.ts';
+import { CHANGE_LISTS, changeLists, movesOf, tierRanks, type ListItem, type Move, type SnapState, type StateCount } from './diff.ts';
 
 // The review's per-week data, derived from account_snapshots in the transaction that takes (or
 // back-fills) a week, so that the review page reads a few hundred rows: counts per owner and
@@ -59,8 +59,18 @@ export async function deriveWeek(tx: Db, week: string, policy: Policy): Promise<
   const prev = await weekBefore(tx, week);
   let moved = 0, listed = 0;
   if (prev) {
-    moved = await deriveMoves(tx, week, prev);
-    listed = await deriveChanges(tx, week, prev, policy);
+    const items = await movedAccounts(tx, week, prev);
+    const counts = await query<StateCount>(
+      tx,
+      sql`select owner_id as "ownerId", kind, status, grade, sum(n)::int as n from ${snapshotCounts} where week = ${week}::date group by 1, 2, 3, 4`,
+    );
+    const moves = movesOf(
+      counts.map((c) => ({ ...c, ownerId: c.ownerId === null ? null : Number(c.ownerId), n: Number(c.n) })),
+      items,
+    );
+    await insertMoves(tx, week, moves);
+    moved = items.length;
+    listed = await insertChanges(tx, week, items, policy);
   }
   await tx.update(snapshotWeeks).set({ comparedWith: prev }).where(eq(snapshotWeeks.week, week));
   return { week, comparedWith: prev, moved, listed, ms: Math.round(performance.now() - started) };
@@ -68,34 +78,14 @@ export async function deriveWeek(tx: Db, week: string, policy: Policy): Promise<
 
 const thisWeek = (week: string) => sql`(select * from ${accountSnapshots} where week = ${week}::date)`;
 
-/** The movement matrix: accounts per owner and (last week's place, this week's place). */
-async function deriveMoves(tx: Db, week: string, prev: string): Promise<number> {
-  const cells = await query<{ p_absent: boolean; p_kind: string | null; p_status: string | null; p_grade: string | null; c_absent: boolean; c_kind: string | null; c_status: string | null; c_grade: string | null; owner_id: number | null; n: number }>(
-    tx,
-    sql`select p.account_id is null as p_absent, p.kind as p_kind, p.status as p_status, p.grade as p_grade,
-          c.account_id is null as c_absent, c.kind as c_kind, c.status as c_status, c.grade as c_grade,
-          coalesce(c.owner_id, p.owner_id) as owner_id, count(*)::int as n
-        from ${thisWeek(week)} c full join ${thisWeek(prev)} p on p.account_id = c.account_id
-        group by 1, 2, 3, 4, 5, 6, 7, 8, 9`,
-  );
-  const place = (absent: boolean, kind: string | null, status: string | null, grade: string | null) => placeOf(absent ? null : { kind: kind!, status: status!, grade });
-  const agg = new Map<string, { owner_id: number | null; from_key: string; to_key: string; n: number }>();
-  for (const c of cells) {
-    const from = place(c.p_absent, c.p_kind, c.p_status, c.p_grade), to = place(c.c_absent, c.c_kind, c.c_status, c.c_grade);
-    const owner = c.owner_id === null ? null : Number(c.owner_id);
-    const key = `${owner}|${from}|${to}`;
-    const a = agg.get(key) ?? { owner_id: owner, from_key: from, to_key: to, n: 0 };
-    a.n += Number(c.n);
-    agg.set(key, a);
-  }
-  const rows = [...agg.values()];
+async function insertMoves(tx: Db, week: string, moves: readonly Move[]): Promise<void> {
+  const rows = moves.map((m) => ({ owner_id: m.ownerId, from_key: m.fromKey, to_key: m.toKey, n: m.n }));
   for (let i = 0; i < rows.length; i += CHUNK) {
     await tx.execute(sql`
       insert into ${snapshotMoves} (week, owner_id, from_key, to_key, n)
       select ${week}::date, v.owner_id, v.from_key, v.to_key, v.n
       from jsonb_to_recordset(${JSON.stringify(rows.slice(i, i + CHUNK))}::jsonb) as v(owner_id int, from_key text, to_key text, n int)`);
   }
-  return rows.reduce((t, r) => t + r.n, 0);
 }
 
 type ChangedRow = {
@@ -117,30 +107,36 @@ type ChangedRow = {
   c_slip: number;
 };
 
-/** The change lists: only the accounts that moved at all are read (diff.ts `unmoved`, in SQL). */
-async function deriveChanges(tx: Db, week: string, prev: string, policy: Policy): Promise<number> {
+type MovedAccount = ListItem & { ownerId: number | null };
+
+/** The accounts of this week that moved at all since `prev` (diff.ts `unmoved`, in SQL), with both states. */
+async function movedAccounts(tx: Db, week: string, prev: string): Promise<MovedAccount[]> {
   const rows = await query<ChangedRow>(
     tx,
-    sql`select c.account_id as id, a.name_key, c.owner_id, p.account_id is not null as has_p,
+    // The name (for the lists' order) looked up per moved account: a join would read every account.
+    sql`select c.account_id as id, (select a.name_key from ${accounts} a where a.id = c.account_id) as name_key, c.owner_id, p.account_id is not null as has_p,
           p.kind as p_kind, p.status as p_status, p.grade as p_grade, p.tier as p_tier, p.flags as p_flags, p.slip_count as p_slip,
           c.kind as c_kind, c.status as c_status, c.grade as c_grade, c.tier as c_tier, c.flags as c_flags, c.slip_count as c_slip
         from ${thisWeek(week)} c
         left join ${thisWeek(prev)} p on p.account_id = c.account_id
-        left join ${accounts} a on a.id = c.account_id
         where p.account_id is null or p.kind <> c.kind or p.status <> c.status
           or p.grade is distinct from c.grade or p.tier is distinct from c.tier or p.slip_count <> c.slip_count
           or ('slipped' = any(p.flags)) <> ('slipped' = any(c.flags))`,
   );
-  const items: (ListItem & { ownerId: number | null })[] = rows.map((r) => ({
+  return rows.map((r) => ({
     accountId: Number(r.id),
     nameKey: r.name_key ?? '',
     ownerId: r.owner_id === null ? null : Number(r.owner_id),
     prev: r.has_p ? ({ kind: r.p_kind!, status: r.p_status!, grade: r.p_grade, tier: r.p_tier, flags: r.p_flags ?? [], slipCount: Number(r.p_slip ?? 0) } satisfies SnapState) : null,
     cur: { kind: r.c_kind, status: r.c_status, grade: r.c_grade, tier: r.c_tier, flags: r.c_flags, slipCount: Number(r.c_slip) },
   }));
+}
+
+/** Each change list's accounts, in display order. */
+async function insertChanges(tx: Db, week: string, items: readonly MovedAccount[], policy: Policy): Promise<number> {
   const lists = changeLists(items, tierRanks(policy.tiering.tiers));
   const out: { list: string; pos: number; account_id: number; owner_id: number | null }[] = [];
-  for (const l of CHANGE_LISTS) lists[l].forEach((it, i) => out.push({ list: l, pos: i + 1, account_id: it.accountId, owner_id: (it as (typeof items)[number]).ownerId }));
+  for (const l of CHANGE_LISTS) lists[l].forEach((it, i) => out.push({ list: l, pos: i + 1, account_id: it.accountId, owner_id: (it as MovedAccount).ownerId }));
   for (let i = 0; i < out.length; i += CHUNK) {
     await tx.execute(sql`
       insert into ${snapshotChanges} (week, list, pos, account_id, owner_id)

@@ -56,6 +56,33 @@ export function matrixCell(from: Place, to: Place): { row: MatrixRow; col: Matri
   return { row: isGrade(from) ? from : 'new', col };
 }
 
+/** A week's count of accounts of one owner in one state (snapshot_counts, summed over the rest). */
+export type StateCount = { ownerId: number | null; kind: string; status: string; grade: string | null; n: number };
+export type Move = { ownerId: number | null; fromKey: Place; toKey: Place; n: number };
+
+/**
+ * The moves of a week (accounts per owner and last week's place → this week's), from this week's
+ * counts and the accounts that moved (`unmoved` false): every other account stayed where it was,
+ * so the week's two snapshots need no second full join. Accounts gone this week are left out:
+ * they are in no cell of the matrix.
+ */
+export function movesOf(counts: readonly StateCount[], moved: readonly { ownerId: number | null; prev: SnapState | null; cur: SnapState }[]): Move[] {
+  const cells = new Map<string, Move>();
+  const add = (ownerId: number | null, fromKey: Place, toKey: Place, n: number) => {
+    const key = `${ownerId}|${fromKey}|${toKey}`;
+    const m = cells.get(key) ?? { ownerId, fromKey, toKey, n: 0 };
+    m.n += n;
+    cells.set(key, m);
+  };
+  for (const c of counts) add(c.ownerId, placeOf(c), placeOf(c), c.n);
+  for (const m of moved) {
+    const to = placeOf(m.cur);
+    add(m.ownerId, to, to, -1);
+    add(m.ownerId, placeOf(m.prev), to, 1);
+  }
+  return [...cells.values()].filter((m) => m.n !== 0);
+}
+
 /** Tier names in the policy's order, best first: a lower rank is a better tier. */
 export type TierRanks = ReadonlyMap<string, number>;
 export const tierRanks = (tiers: readonly { name: string }[]): TierRanks => new Map(tiers.map((t, i) => [t.name, i]));

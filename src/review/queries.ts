@@ -73,19 +73,37 @@ export type ListRow = {
 /** Where a list continues after its last row: the position (change lists) or the order key and id. */
 export type ListCursor = { pos?: number; key?: string | null; id?: number };
 
-// Names are joined once over the whole union (namesOf for the CSV pages): two relations a branch keep it quick to plan.
-const LIST_COLUMNS = sql`c.account_id as "accountId", c.kind, c.status, c.grade, c.tier, c.fit, c.tier_score as "tierScore",
-  c.close_by::text as "closeBy", c.flags, c.slip_count as "slipCount", c.open_value as "openValue", c.owner_id as "ownerId",
-  p.kind as "prevKind", p.status as "prevStatus", p.grade as "prevGrade", p.tier as "prevTier", p.slip_count as "prevSlipCount"`;
+// A list's rows carry each week's state as one JSON array, fetched by a scalar subquery (one
+// primary-key lookup) rather than a join: for joins the planner adds Memoize nodes sized by its
+// estimate of the whole week, whose set-up alone cost ~9 ms a page at 100,000 accounts.
+const CUR = (alias: string) =>
+  sql.raw(`json_build_array(${alias}.kind, ${alias}.status, ${alias}.grade, ${alias}.tier, ${alias}.fit, ${alias}.tier_score, ${alias}.close_by::text, ${alias}.flags, ${alias}.slip_count, ${alias}.open_value, ${alias}.owner_id)`);
+const prevOf = (prev: string | null, id: SQL) =>
+  sql`(select json_build_array(p.kind, p.status, p.grade, p.tier, p.slip_count) from ${accountSnapshots} p where p.week = ${prev}::date and p.account_id = ${id}) as prev`;
+
+/**
+ * The first `limit` rows of every change list at once: one lateral branch for the six, so the
+ * statement stays cheap to plan (drizzle sends each statement unprepared, planned every time).
+ */
+function changeListsStatement(week: string, prev: string | null, f: OwnerFilter, limit: number): SQL {
+  return sql`select l.list, x.pos, null::text as "sortKey", x.account_id as "accountId",
+      (select ${CUR('c')} from ${accountSnapshots} c where c.week = x.week and c.account_id = x.account_id) as cur, ${prevOf(prev, sql`x.account_id`)}
+    from unnest(array[${sql.join(
+      CHANGE_LISTS.map((c) => sql`${c}`),
+      sql`, `,
+    )}]::text[]) as l(list)
+    cross join lateral (
+      select x.week, x.account_id, x.pos from ${snapshotChanges} x
+      where x.week = ${week}::date and x.list = l.list ${ownerWhere(sql`x.owner_id`, f)}
+      order by x.pos limit ${limit}) x`;
+}
 
 /** One list's statement: its first `limit` rows in display order, after `cursor`. */
 function listStatement(list: ListName, week: string, prev: string | null, f: OwnerFilter, limit: number, cursor: ListCursor = {}): SQL {
-  const joins = sql`left join ${accountSnapshots} p on p.week = ${prev}::date and p.account_id = c.account_id`;
   if ((CHANGE_LISTS as readonly string[]).includes(list)) {
-    return sql`select x.pos, null::text as "sortKey", ${LIST_COLUMNS}
+    return sql`select x.pos, null::text as "sortKey", x.account_id as "accountId",
+        (select ${CUR('c')} from ${accountSnapshots} c where c.week = x.week and c.account_id = x.account_id) as cur, ${prevOf(prev, sql`x.account_id`)}
       from ${snapshotChanges} x
-      join ${accountSnapshots} c on c.week = x.week and c.account_id = x.account_id
-      ${joins}
       where x.week = ${week}::date and x.list = ${list} and x.pos > ${cursor.pos ?? 0} ${ownerWhere(sql`x.owner_id`, f)}
       order by x.pos limit ${limit}`;
   }
@@ -99,40 +117,56 @@ function listStatement(list: ListName, week: string, prev: string | null, f: Own
       : cursor.key === null
         ? sql`and ${key} is null and c.account_id > ${cursor.id}`
         : sql`and (${key} > ${cursor.key}${list === 'a_list' ? sql`::date` : sql``} or ${key} is null or (${key} = ${cursor.key}${list === 'a_list' ? sql`::date` : sql``} and c.account_id > ${cursor.id}))`;
-  return sql`select null::int as pos, ${keyText} as "sortKey", ${LIST_COLUMNS}
+  return sql`select null::int as pos, ${keyText} as "sortKey", c.account_id as "accountId", ${CUR('c')} as cur, ${prevOf(prev, sql`c.account_id`)}
     from ${accountSnapshots} c
-    ${joins}
     where c.week = ${week}::date and c.kind = 'prospect' and c.status = 'open' and ${cond} ${after} ${ownerWhere(sql`c.owner_id`, f)}
     order by ${key}, c.account_id limit ${limit}`;
 }
 
-type RawListRow = Omit<ListRow, 'name' | 'ownerName'> & { pos?: number; sortKey?: string | null; list?: string };
+type Cur = [string, string, string | null, string | null, number | null, number | null, string | null, string[], number, number, number | null];
+type Prev = [string, string, string | null, string | null, number];
+type RawListRow = { pos?: number | null; sortKey?: string | null; list?: string; accountId: number; cur: Cur; prev: Prev | null };
 
 type Names = { accounts: ReadonlyMap<number, string>; people: ReadonlyMap<number, string> };
 
-/** The names of the accounts (and owners, unless known) of some list rows. */
-async function namesOf(db: Db, rows: readonly RawListRow[], people?: readonly { id: number; name: string }[]): Promise<Names> {
+/** The names of the accounts and owners of some list rows (a page of a whole list). */
+async function namesOf(db: Db, rows: readonly RawListRow[]): Promise<Names> {
   const ids = [...new Set(rows.map((r) => Number(r.accountId)))];
-  const owners = people ? [] : [...new Set(rows.map((r) => r.ownerId).filter((o): o is number => o !== null).map(Number))];
+  const owners = [...new Set(rows.map((r) => r.cur[10]).filter((o): o is number => o !== null).map(Number))];
   const [a, u] = await Promise.all([
     ids.length ? db.select({ id: accounts.id, name: accounts.name }).from(accounts).where(inArray(accounts.id, ids)) : [],
     owners.length ? db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, owners)) : [],
   ]);
-  return { accounts: new Map(a.map((x) => [x.id, x.name])), people: new Map((people ?? u).map((x) => [x.id, x.name])) };
+  return { accounts: new Map(a.map((x) => [x.id, x.name])), people: new Map(u.map((x) => [x.id, x.name])) };
 }
 
-const toListRow = (names: Names) => ({ pos: _p, sortKey: _s, list: _l, ...r }: RawListRow): ListRow => ({
-  ...r,
-  name: names.accounts.get(Number(r.accountId)) ?? null,
-  ownerName: r.ownerId === null ? null : (names.people.get(Number(r.ownerId)) ?? null),
-  accountId: Number(r.accountId),
-  fit: r.fit === null ? null : Number(r.fit),
-  tierScore: r.tierScore === null ? null : Number(r.tierScore),
-  slipCount: Number(r.slipCount),
-  openValue: Number(r.openValue),
-  ownerId: r.ownerId === null ? null : Number(r.ownerId),
-  prevSlipCount: r.prevSlipCount === null ? null : Number(r.prevSlipCount),
-});
+const toListRow =
+  (names: Names) =>
+  (r: RawListRow): ListRow => {
+    const [kind, status, grade, tier, fit, tierScore, closeBy, flags, slipCount, openValue, owner] = r.cur;
+    const ownerId = owner === null ? null : Number(owner);
+    return {
+      accountId: Number(r.accountId),
+      name: names.accounts.get(Number(r.accountId)) ?? null,
+      kind,
+      status,
+      grade,
+      tier,
+      fit: fit === null ? null : Number(fit),
+      tierScore: tierScore === null ? null : Number(tierScore),
+      closeBy,
+      flags,
+      slipCount: Number(slipCount),
+      openValue: Number(openValue),
+      ownerId,
+      ownerName: ownerId === null ? null : (names.people.get(ownerId) ?? null),
+      prevKind: r.prev?.[0] ?? null,
+      prevStatus: r.prev?.[1] ?? null,
+      prevGrade: r.prev?.[2] ?? null,
+      prevTier: r.prev?.[3] ?? null,
+      prevSlipCount: r.prev ? Number(r.prev[4]) : null,
+    };
+  };
 
 /** A page of one list after `cursor`, with the cursor of the next page (null at the end). */
 export async function listPage(db: Db, list: ListName, week: string, prev: string | null, f: OwnerFilter, limit: number, cursor: ListCursor = {}): Promise<{ rows: ListRow[]; next: ListCursor | null }> {
@@ -140,6 +174,32 @@ export async function listPage(db: Db, list: ListName, week: string, prev: strin
   const last = raw[raw.length - 1];
   const next = raw.length < limit || !last ? null : last.pos != null ? { pos: Number(last.pos) } : { key: last.sortKey ?? null, id: Number(last.accountId) };
   return { rows: raw.map(toListRow(await namesOf(db, raw))), next };
+}
+
+/** A cursor in a link: the position (change lists), or the order key and the id ("~12" when the key is null). */
+export function cursorText(c: ListCursor): string {
+  return c.pos !== undefined ? String(c.pos) : `${c.key ?? ''}~${c.id}`;
+}
+
+export function parseCursor(list: ListName, text: string | undefined): ListCursor | null {
+  if (!text) return {};
+  if (isChangeList(list)) return /^\d{1,9}$/.test(text) ? { pos: Number(text) } : null;
+  const m = /^(|[A-D]|\d{4}-\d{2}-\d{2})~(\d{1,10})$/.exec(text);
+  if (!m || (list === 'stale' && m[1]!.includes('-')) || (list === 'a_list' && /^[A-D]$/.test(m[1]!))) return null;
+  return { key: m[1] || null, id: Number(m[2]) };
+}
+
+/** How many accounts a list of a week holds, with the filters. */
+export async function listTotal(db: Db, list: ListName, week: string, f: OwnerFilter): Promise<number> {
+  const own = ownerWhere(sql`owner_id`, f);
+  const [r] = isChangeList(list)
+    ? await query<{ n: number }>(db, sql`select count(*)::int as n from ${snapshotChanges} where week = ${week}::date and list = ${list} ${own}`)
+    : await query<{ n: number }>(
+        db,
+        sql`select coalesce(sum(n), 0)::int as n from ${snapshotCounts} where week = ${week}::date and kind = 'prospect' and status = 'open'
+            and ${list === 'stale' ? sql`stale` : sql`grade = 'A'`} ${own}`,
+      );
+  return Number(r?.n ?? 0);
 }
 
 export type ListPreview = { total: number; rows: ListRow[] };
@@ -190,7 +250,7 @@ export const TREND_WEEKS = 12;
  * The review of `week` (default: the latest taken) against the week it was compared with when
  * derived; null when no week was taken yet, or `week` was not.
  */
-export async function loadReview(db: Db, q: ReviewQuery, policy: Policy, listLimit = 25): Promise<Review | null | 'no_week'> {
+export async function loadReview(db: Db, q: ReviewQuery, policy: Policy, listLimit = 10): Promise<Review | null | 'no_week'> {
   const weeks = await weekList(db);
   if (!weeks.length) return null;
   const week = q.week ? weeks.find((w) => w.week === q.week) : weeks[0];
@@ -204,10 +264,10 @@ export async function loadReview(db: Db, q: ReviewQuery, policy: Policy, listLim
   // trip costs more than any of these small reads, so the page makes four (session, policy, weeks, this).
   const own = ownerWhere(sql`owner_id`, f);
   // Names one index lookup each (a join here may scan every account).
-  const listRows = sql`select l.*, (select a.name from ${accounts} a where a.id = l."accountId") as name from (${sql.join(
-    LISTS.map((l) => sql`(select ${l}::text as list, t.* from (${listStatement(l, W, P, f, listLimit)}) t)`),
-    sql` union all `,
-  )}) l`;
+  const listRows = sql`select l.*, (select a.name from ${accounts} a where a.id = l."accountId") as name from (
+    ${changeListsStatement(W, P, f, listLimit)}
+    union all (select 'stale'::text as list, t.* from (${listStatement('stale', W, P, f, listLimit)}) t)
+    union all (select 'a_list'::text as list, t.* from (${listStatement('a_list', W, P, f, listLimit)}) t)) l`;
   const [all] = await query<{ counts: [number | null, string, string, string | null, string | null, boolean, number, number][]; prev_counts: CountRow[]; trend: { week: string; grade: string | null; n: number }[]; months: MonthRow[]; moves: MoveRow[]; list_counts: { list: string; n: number }[]; overdue: { ownerId: number; n: number }[]; lists: (RawListRow & { name: string | null })[]; people: Person[]; notes: (Omit<NoteView, 'createdAt'> & { createdAt: string })[]; actions: ActionItemView[] }>(
     db,
     sql`select

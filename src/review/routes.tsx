@@ -7,10 +7,11 @@ import { fieldErrors } from '../shared/validation.ts';
 import { emptyForm, type FormState } from '../../views/components.tsx';
 import { MessagePage } from '../../views/errors.tsx';
 import { ActionItemsSection, NotesSection } from '../../views/review/meeting.tsx';
-import { ReviewBody, ReviewEmptyPage, ReviewPage, reviewHref } from '../../views/review/page.tsx';
+import { ReviewBody, ReviewEmptyPage, ReviewListPage, ReviewPage, reviewHref } from '../../views/review/page.tsx';
 import { reviewCsv } from './export.tsx';
 import { addActionItem, addNote, changeActionItem, getActionItem } from './meeting.ts';
-import { actionItemsOf, loadReview, notesOf, peopleOf, reviewQuerySchema, type ReviewQuery } from './queries.ts';
+import { LISTS, type ListName } from './diff.ts';
+import { actionItemsOf, cursorText, filterOf, listPage, listTotal, loadReview, notesOf, parseCursor, peopleOf, reviewQuerySchema, weekList, type ReviewQuery } from './queries.ts';
 import { backfillSnapshots, takeSnapshot, type SnapshotOutcome } from './snapshot.ts';
 import { actionItemSchema, noteSchema, versionSchema } from './validation.ts';
 import { isMonday, mondayOf } from './weeks.ts';
@@ -74,6 +75,9 @@ async function renderReview(c: Context<AppEnv>, q: ReviewQuery, extra: Extra = {
   return c.html(<ReviewPage {...props} />, extra.status ?? 200);
 }
 
+/** Rows per page of a whole list. */
+const LIST_PAGE = 100;
+
 const weekParam = (c: Context) => {
   const w = c.req.param('week');
   return isMonday(w) ? w : null;
@@ -95,6 +99,22 @@ export function reviewPages() {
   app.get('/review', (c) => renderReview(c, lenientQuery(c)));
 
   app.get('/review.csv', (c) => reviewCsv(c, lenientQuery(c), c.req.query('list')));
+
+  app.get('/review/list', async (c) => {
+    const { db } = c.var.deps;
+    const q = lenientQuery(c);
+    const list = c.req.query('list') ?? '';
+    if (!(LISTS as readonly string[]).includes(list)) return c.html(<MessagePage title="Unknown list" message={`Choose one of: ${LISTS.join(', ')}.`} />, 404);
+    const l = list as ListName;
+    const cursor = parseCursor(l, c.req.query('after'));
+    if (!cursor) return c.html(<MessagePage title="Not a page of this list" message="That link is not one this list made. Start from its first page." />, 422);
+    const weeks = await weekList(db);
+    const week = q.week ? weeks.find((w) => w.week === q.week) : weeks[0];
+    if (!week) return noWeekPage(c, q.week ?? null);
+    const f = filterOf(q);
+    const [page, total] = await Promise.all([listPage(db, l, week.week, week.comparedWith, f, LIST_PAGE, cursor), listTotal(db, l, week.week, f)]);
+    return c.html(<ReviewListPage list={l} week={week} q={{ ...q, week: week.week }} total={total} rows={page.rows} next={page.next ? cursorText(page.next) : null} first={!c.req.query('after')} />);
+  });
 
   app.post('/review/snapshots', async (c) => {
     const { db, clock, config } = c.var.deps;

@@ -7,7 +7,7 @@ const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'st
 
 export const noteSchema = z.object({ body: requiredText(5000, 'write the note') });
 
-const userId = z.preprocess((v) => (blank(v) ? undefined : v), z.coerce.number({ error: 'choose who will do it' }).int('choose who will do it').min(1, 'choose who will do it'));
+const userId = z.preprocess((v) => (blank(v) ? undefined : v), z.coerce.number({ error: 'choose who will do it' }).int('choose who will do it').min(1, 'choose who will do it').max(2_147_483_647, 'choose who will do it'));
 const accountId = z.preprocess(
   (v) => (blank(v) ? null : typeof v === 'string' ? v.trim().replace(/^#/, '') : v),
   z.coerce.number({ error: 'must be an account number, such as 42' }).int('must be an account number, such as 42').min(1, 'must be an account number, such as 42').max(2_147_483_647, 'must be an account number, such as 42').nullable(),

@@ -1,4 +1,4 @@
-import { addDays, dayNumber, isIsoDate } from '../shared/dates.ts';
+import { addDays, dayNumber, isPlausibleDate } from '../shared/dates.ts';
 
 // PURE: review weeks are named by their Monday (DOMAIN.md §4), an ISO date.
 
@@ -8,7 +8,7 @@ export const weekday = (iso: string) => (dayNumber(iso) + 3) % 7;
 /** The Monday of the week `iso` falls in. */
 export const mondayOf = (iso: string) => addDays(iso, -weekday(iso));
 
-export const isMonday = (s: unknown): s is string => isIsoDate(s) && weekday(s) === 0;
+export const isMonday = (s: unknown): s is string => isPlausibleDate(s) && weekday(s) === 0;
 
 /** The `n` Mondays before `week`, oldest first (week itself left out). */
 export function weeksBefore(week: string, n: number): string[] {

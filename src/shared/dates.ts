@@ -11,6 +11,16 @@ export function isIsoDate(s: unknown): s is string {
   return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
 }
 
+/**
+ * The dates people may enter: four-digit years that stay four digits after the rules add months
+ * (so ISO strings still compare as strings), and that PostgreSQL can store (it has no year 0).
+ */
+export const MIN_DATE = '1900-01-01';
+export const MAX_DATE = '2999-12-31';
+
+/** A real date within MIN_DATE … MAX_DATE. */
+export const isPlausibleDate = (s: unknown): s is string => isIsoDate(s) && s >= MIN_DATE && s <= MAX_DATE;
+
 export function daysInMonth(y: number, m: number): number {
   return m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }

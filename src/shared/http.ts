@@ -22,11 +22,29 @@ export async function jsonBody(c: Context, opts: { optional?: boolean } = {}): P
   if (!type.includes('application/json')) {
     return { ok: false, response: c.json({ error: 'send a JSON body with content-type: application/json' }, 415) };
   }
+  let parsed: unknown;
   try {
-    return { ok: true, body: await c.req.json() };
+    parsed = await c.req.json();
   } catch {
     return { ok: false, response: c.json({ error: 'the body is not valid JSON' }, 400) };
   }
+  // Deeper than any body of this API: refused before a recursive merge or copy runs out of stack.
+  if (depthOver(parsed, MAX_JSON_DEPTH)) return { ok: false, response: c.json({ error: `the JSON is nested more than ${MAX_JSON_DEPTH} levels deep` }, 400) };
+  return { ok: true, body: parsed };
+}
+
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether a parsed JSON value nests objects or arrays more than `max` deep (without recursion). */
+export function depthOver(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (d >= max) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x && typeof x === 'object') stack.push([x, d + 1]);
+  }
+  return false;
 }
 
 export function validationError(c: Context, error: z.ZodError, prefix = '') {

@@ -1,7 +1,11 @@
 import { z } from 'zod';
-import { isIsoDate } from './dates.ts';
+import { MAX_DATE, MIN_DATE, isIsoDate } from './dates.ts';
 
 // Field schemas shared by HTML forms (every value a string) and the JSON API (typed values).
+
+/** PostgreSQL text cannot hold U+0000: refused as input rather than failing the insert. */
+export const noNul = (s: string | null) => s === null || !s.includes('\u0000');
+export const NUL_MESSAGE = 'cannot contain the NUL character (U+0000)';
 
 const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
@@ -24,14 +28,14 @@ export function optionalNumber(opts: { min?: number; max?: number; int?: boolean
 export function optionalText(max: number) {
   return z.preprocess(
     (v) => (blank(v) ? null : typeof v === 'string' ? v.trim() : v),
-    z.string({ error: 'must be text' }).max(max, `must be at most ${max} characters`).nullable(),
+    z.string({ error: 'must be text' }).max(max, `must be at most ${max} characters`).refine(noNul, NUL_MESSAGE).nullable(),
   );
 }
 
 export function requiredText(max: number, message = 'is required') {
   return z.preprocess(
     (v) => (typeof v === 'string' ? v.trim() : v),
-    z.string({ error: message }).min(1, message).max(max, `must be at most ${max} characters`),
+    z.string({ error: message }).min(1, message).max(max, `must be at most ${max} characters`).refine(noNul, NUL_MESSAGE),
   );
 }
 
@@ -45,7 +49,8 @@ export function optionalEnum<const T extends readonly [string, ...string[]]>(val
 export const isoDate = z
   .string({ error: 'must be a date (YYYY-MM-DD)' })
   .trim()
-  .refine(isIsoDate, 'must be a real date (YYYY-MM-DD)');
+  .refine(isIsoDate, 'must be a real date (YYYY-MM-DD)')
+  .refine((d) => !isIsoDate(d) || (d >= MIN_DATE && d <= MAX_DATE), `must be between ${MIN_DATE} and ${MAX_DATE}`);
 
 export function optionalDate() {
   return z.preprocess((v) => (blank(v) ? null : v), isoDate.nullable());

@@ -79,8 +79,11 @@ export function authPages() {
     const { db, clock, config } = c.var.deps;
     const values = await formValues(c);
     const next = safeNext(values.next);
-    const { email, password } = signInSchema.parse(values);
     noStore(c);
+    const parsed = signInSchema.safeParse(values);
+    // Longer than any email or password can be: it matches nobody.
+    if (!parsed.success) return c.html(<SignInPage next={next} problem="That email and password do not match. Check both and try again." />, 401);
+    const { email, password } = parsed.data;
     if (!email || !password) return c.html(<SignInPage email={email} next={next} problem="Enter your email and your password." />, 422);
     const r = await signIn(db, { email, password, ip: clientIp(c, config.trustedProxy), now: clock.now() });
     if (!r.ok) {
@@ -98,8 +101,8 @@ export function authPages() {
     // A new session for every sign-in; the one this browser had before (if any) ends.
     const old = readSessionCookie(c);
     if (old) await deleteSession(db, sha256(old));
-    const s = await createSession(db, r.user.id, { now: clock.now(), days: config.sessionDays, ip: clientIp(c, config.trustedProxy), userAgent: c.req.header('user-agent') });
-    writeSessionCookie(c, s.token, { secure: isHttps(c, config.trustedProxy), maxAgeSeconds: config.sessionDays * 86_400 });
+    const s = await createSession(db, r.user.id, { now: clock.now(), days: config.sessionDays, maxDays: config.sessionMaxDays, ip: clientIp(c, config.trustedProxy), userAgent: c.req.header('user-agent') });
+    writeSessionCookie(c, s.token, { secure: isHttps(c, config.trustedProxy), maxAgeSeconds: Math.min(config.sessionDays, config.sessionMaxDays) * 86_400 });
     return c.redirect(next ?? '/home', 303);
   });
 

@@ -5,7 +5,7 @@ import { DEFAULT_CAPACITY, ROLES, USER_STATES, normalizeEmail } from './model.ts
 
 // Users as forms (every value a string) and the JSON API (typed values) send them.
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const EMAIL = /^[^\s@\u0000]+@[^\s@\u0000]+\.[^\s@\u0000]+$/;
 
 const email = z.preprocess(
   (v) => (typeof v === 'string' ? normalizeEmail(v) : v),
@@ -82,7 +82,8 @@ export const userPatchSchema = z
 export type UserPatch = z.infer<typeof userPatchSchema>;
 
 export const signInSchema = z.object({
-  email: z.preprocess((v) => (typeof v === 'string' ? normalizeEmail(v) : ''), z.string().max(254)),
+  // An email with a NUL (which PostgreSQL cannot store in login_attempts) reads as none given.
+  email: z.preprocess((v) => (typeof v === 'string' && !v.includes('\u0000') ? normalizeEmail(v) : ''), z.string().max(254)),
   password: z.preprocess((v) => (typeof v === 'string' ? v : ''), z.string().max(PASSWORD_MAX)),
 });
 

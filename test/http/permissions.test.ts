@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { accounts, apiTokens } from '../../src/db/schema.ts';
+import { accounts, apiTokens, importJobs } from '../../src/db/schema.ts';
 import { sha256 } from '../../src/users/secrets.ts';
 import { RULES, decide, ruleFor, ruleKey } from '../../src/access/rules.ts';
 import type { Role } from '../../src/users/model.ts';
@@ -49,7 +49,11 @@ async function fixtures() {
   const token = await apiToken(db, rep.id, 'for revocation');
   const [{ id: tokenId } = { id: 0 }] = await db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.tokenHash, sha256(token)));
   const plan = await proposePlan(db, { cover: false, asOf: '2026-06-30', actor: { name: 'test' } });
-  return { prospect: prospect.id, customer: customer.id, deal: deal.id, target: target.id, token: tokenId, plan: plan.id };
+  const [importJob] = await db
+    .insert(importJobs)
+    .values({ kind: 'prospects', status: 'ready', fileName: 'accounts.csv', header: ['Name'], mapping: { columns: { name: 0 }, revenueScale: 1 }, createdBy: 'test' })
+    .returning({ id: importJobs.id });
+  return { prospect: prospect.id, customer: customer.id, deal: deal.id, target: target.id, token: tokenId, plan: plan.id, importJob: importJob!.id };
 }
 
 function concretePath(pattern: string, f: Awaited<ReturnType<typeof fixtures>>): string {
@@ -61,6 +65,8 @@ function concretePath(pattern: string, f: Awaited<ReturnType<typeof fixtures>>):
     if (/\/(team|users)\//.test(pattern)) return String(f.target);
     if (/\/tokens\//.test(pattern)) return String(f.token);
     if (/\/territory\/plans\//.test(pattern)) return String(f.plan);
+    if (/\/imports\//.test(pattern)) return String(f.importJob);
+    if (name === 'version') return '1'; // the default policy, always there
     if (name === 'week') return '2026-06-29'; // a review week (a Monday); none taken: 404 for everyone allowed
     if (/\/action-items\//.test(pattern)) return '1';
     throw new Error(`No fixture for :${name} in ${pattern}: add one to the permission test`);

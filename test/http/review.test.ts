@@ -223,12 +223,30 @@ describe('CSV export', () => {
     expect((await testApp(db, W2).get(`/review.csv?week=${W2}&list=nope`)).status).toBe(422);
   });
 
-  it('streams a long list whole, past the first page', async () => {
-    await db.insert(accounts).values(Array.from({ length: 2105 }, (_, i) => ({ name: `S${i}`, nameKey: `s${i}`, addedOn: '2026-01-05', grade: 'C', flags: ['stale'] })));
+  it('streams a long list whole, past the first page; the page shows its first rows and pages through it', async () => {
+    await db.insert(accounts).values(Array.from({ length: 2105 }, (_, i) => ({ name: `S${i}`, nameKey: `s${i}`, addedOn: '2026-01-05', grade: i < 5 ? 'A' : 'C', flags: ['stale'] })));
     await take(W2);
     const lines = (await (await testApp(db, W2).get(`/review.csv?list=stale`)).text()).trim().split('\r\n');
     expect(lines).toHaveLength(2106);
     expect(new Set(lines.slice(1).map((l) => l.split(',')[2])).size).toBe(2105);
+
+    const t = testApp(db, W2);
+    const review = await (await t.get('/review')).text();
+    expect(text(review)).toContain('Showing 10 of 2,105: see all 2,105');
+    // The whole list, 100 a page, in the review's order (grade, then id), every account once.
+    const seen: string[] = [];
+    let next: string | undefined = `/review/list?week=${W2}&list=stale`;
+    for (let pages = 0; next && pages < 30; pages++) {
+      const html: string = await (await t.get(next)).text();
+      expect(html).toContain('Stale: week of 29 Jun 2026');
+      seen.push(...[...html.matchAll(/<a href="\/prospects\/\d+">(S\d+)<\/a>/g)].map((m) => m[1]!));
+      next = html.match(/href="([^"]+)" rel="next"/)?.[1]?.replace(/&amp;/g, '&');
+    }
+    expect(seen).toHaveLength(2105);
+    expect(new Set(seen).size).toBe(2105);
+    expect(seen.slice(0, 6)).toEqual(['S0', 'S1', 'S2', 'S3', 'S4', 'S5']); // the A ones first
+    expect((await t.get(`/review/list?week=${W2}&list=stale&after=nonsense`)).status).toBe(422);
+    expect((await t.get(`/review/list?week=${W2}&list=bogus`)).status).toBe(404);
   });
 });
 

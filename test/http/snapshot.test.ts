@@ -144,10 +144,10 @@ describe('back-filling past weeks from history', () => {
 
     // Each week's review compares it with the week before: the slip, the loss, the conversion.
     const review = async (week: string) => (await (await testApp(db, MONDAY).get(`/api/review?week=${week}`)).json()) as { lists: Record<string, { total: number; rows: { accountId: number; slipCount: number }[] }>; week: { source: string } };
-    expect((await review('2026-06-15')).lists.slipped.rows).toMatchObject([{ accountId: x.id, slipCount: 1 }]);
-    expect((await review('2026-05-18')).lists.lost.rows.map((r) => r.accountId)).toEqual([lost.id]);
-    expect((await review('2026-06-01')).lists.converted.rows.map((r) => r.accountId)).toEqual([cust.id]);
-    expect((await review('2026-05-25')).lists.new.rows.map((r) => r.accountId)).toEqual([late.id]);
+    expect((await review('2026-06-15')).lists.slipped!.rows).toMatchObject([{ accountId: x.id, slipCount: 1 }]);
+    expect((await review('2026-05-18')).lists.lost!.rows.map((r) => r.accountId)).toEqual([lost.id]);
+    expect((await review('2026-06-01')).lists.converted!.rows.map((r) => r.accountId)).toEqual([cust.id]);
+    expect((await review('2026-05-25')).lists.new!.rows.map((r) => r.accountId)).toEqual([late.id]);
     // The page says where the numbers come from.
     const page = await (await testApp(db, MONDAY).get('/review?week=2026-06-15')).text();
     expect(page).toContain('back-filled from grade and tier history: owners in back-filled weeks are today');

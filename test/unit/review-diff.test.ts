@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CHANGE_LISTS, changeLists, changeListsOf, matrixCell, placeOf, tierRanks, unmoved, type ListItem, type Place, type SnapState } from '../../src/review/diff.ts';
+import { CHANGE_LISTS, changeLists, changeListsOf, matrixCell, movesOf, placeOf, tierRanks, unmoved, type ListItem, type Place, type SnapState } from '../../src/review/diff.ts';
 import { isMonday, mondayOf, shortDate, weeksBefore } from '../../src/review/weeks.ts';
+import { dateIn } from '../../src/shared/dates.ts';
 
 const tiers = tierRanks([{ name: 'Strategic' }, { name: 'Key' }, { name: 'Standard' }]);
 const open = (grade: string | null, over: Partial<SnapState> = {}): SnapState => ({ kind: 'prospect', status: 'open', grade, tier: null, flags: [], slipCount: 0, ...over });
@@ -19,6 +20,12 @@ describe('review weeks', () => {
     expect(weeksBefore('2026-06-29', 3)).toEqual(['2026-06-08', '2026-06-15', '2026-06-22']);
     expect(shortDate('2026-06-08')).toBe('8 Jun');
     expect(shortDate('2026-06-08', true)).toBe('8 Jun 2026');
+  });
+
+  it('is the Monday in the org’s time zone: Sunday evening in UTC is already Monday in Auckland', () => {
+    const instant = new Date('2026-06-28T13:00:00Z');
+    expect(mondayOf(dateIn('UTC', instant))).toBe('2026-06-22');
+    expect(mondayOf(dateIn('Pacific/Auckland', instant))).toBe('2026-06-29');
   });
 });
 
@@ -101,6 +108,41 @@ describe('the change lists an account is in', () => {
         const cell = matrixCell(placeOf(prev), placeOf(cur));
         // An upgrade or downgrade of a prospect is always off the matrix diagonal, between grades.
         if (cur.kind === 'prospect' && (l.includes('upgraded') || l.includes('downgraded'))) expect(cell && cell.row !== cell.col && cell.row !== 'new').toBe(true);
+      }),
+    );
+  });
+});
+
+describe('the moves of a week from its counts and the accounts that moved', () => {
+  const state = fc.record({
+    kind: fc.constantFrom('prospect', 'customer'),
+    status: fc.constantFrom('open', 'lost'),
+    grade: fc.constantFrom('A', 'B', 'C', 'D', null),
+    tier: fc.constantFrom('Key', 'Standard', null),
+    flags: fc.subarray(['slipped', 'stale']),
+    slipCount: fc.integer({ min: 0, max: 2 }),
+  });
+  const account = fc.record({ owner: fc.constantFrom(1, 2, null), prev: fc.option(state, { nil: null }), cur: fc.option(state, { nil: null }) });
+
+  it('equal the moves of a full comparison of both weeks, in every cell of the matrix', () => {
+    fc.assert(
+      fc.property(fc.array(account, { maxLength: 40 }), (accounts) => {
+        // Brute force: every account of either week, from its place last week to this week's.
+        const full = new Map<string, number>();
+        for (const a of accounts) {
+          const cell = matrixCell(placeOf(a.prev), placeOf(a.cur));
+          if (cell) full.set(`${a.owner}|${cell.row}|${cell.col}`, (full.get(`${a.owner}|${cell.row}|${cell.col}`) ?? 0) + 1);
+        }
+        const present = accounts.filter((a) => a.cur);
+        const counts = present.map((a) => ({ ownerId: a.owner, kind: a.cur!.kind, status: a.cur!.status, grade: a.cur!.grade, n: 1 }));
+        const moved = present.filter((a) => !unmoved(a.prev, a.cur)).map((a) => ({ ownerId: a.owner, prev: a.prev, cur: a.cur! }));
+        const got = new Map<string, number>();
+        for (const m of movesOf(counts, moved)) {
+          expect(m.n).toBeGreaterThan(0);
+          const cell = matrixCell(m.fromKey, m.toKey);
+          if (cell) got.set(`${m.ownerId}|${cell.row}|${cell.col}`, (got.get(`${m.ownerId}|${cell.row}|${cell.col}`) ?? 0) + m.n);
+        }
+        expect(Object.fromEntries(got)).toEqual(Object.fromEntries(full));
       }),
     );
   });

@@ -34,7 +34,7 @@ export function MePage(props: MeProps) {
 
       <Card title="API tokens" id="tokens">
         <p class="small muted">
-          Scripts and integrations use the JSON API under /api with a personal token, sent as <code>Authorization: Bearer &lt;token&gt;</code>. A token acts as you, with your role.
+          Scripts and integrations use the JSON API under /api with a personal token, sent as <code>Authorization: Bearer &lt;token&gt;</code>. A token acts as you, with your role. Every operation is described in the <a href="/docs/api">API reference</a> (and as OpenAPI at <a href="/api/openapi.json">/api/openapi.json</a>).
         </p>
         {props.newToken ? (
           <div class="alert ok" role="status">

@@ -1,7 +1,7 @@
 import type { AccountRow, AuditRow, DealRow, GradeChangeRow, SignalRow, TierChangeRow } from '../../src/db/schema.ts';
 import type { Tiering } from '../../src/customers/tiering.ts';
 import { formatMoney, formatNumber } from '../../src/grading/explain.ts';
-import { Card, Field, FormErrors, GradeBadge, emptyForm, type FormState, FirmographicFacts } from '../components.tsx';
+import { Alerts, Card, Field, FormErrors, GradeBadge, emptyForm, type FormState, FirmographicFacts } from '../components.tsx';
 import { Layout } from '../layout.tsx';
 import { TIER_CAUSES, TierBadge } from './components.tsx';
 import { DealsPanel, type DealProblem } from './deals.tsx';
@@ -59,16 +59,7 @@ export function CustomerPage(props: CustomerPageProps) {
       <p class="muted" data-testid="closed-at">
         Customer since {a.convertedOn} · {closedAtLine(a)} <GradeBadge grade={a.closedGrade} label={`Closed at grade ${a.closedGrade}`} />
       </p>
-      {props.notice ? (
-        <div class="alert ok" role="status">
-          {props.notice}
-        </div>
-      ) : null}
-      {props.problem ? (
-        <div class="alert error" role="alert">
-          {props.problem}
-        </div>
-      ) : null}
+      <Alerts problem={props.problem} notice={props.notice} />
       <div class="grid2">
         <div>
           <CustomerPanel {...props} />

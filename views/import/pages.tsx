@@ -436,6 +436,11 @@ function DryRun(props: JobPageProps) {
       <Card title="Dry run" id="dry-run">
         <p>{`As of ${j.asOf ?? '–'}, with policy version ${j.policyVersion ?? '–'}. Nothing has been written yet.`}</p>
         <Counts job={j} verb="would be" />
+        {s?.deals ? (
+          <p data-testid="deal-counts">
+            {`Rows are deals: ${n(s.deals.new)} new (${n(s.deals.won)} won), ${n(s.deals.existing)} already there; ${n(s.deals.accountsNew)} accounts would be added and ${n(s.deals.accountsUpdated)} updated; ${n(s.deals.conversions)} prospects would become customers on their first won deal.`}
+          </p>
+        ) : null}
         {s ? <Warnings summary={s} /> : null}
         <div class="row actions">
           <form method="post" action={`/imports/${j.id}/confirm`}>

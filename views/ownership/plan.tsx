@@ -1,7 +1,7 @@
 import type { Move } from '../../src/ownership/balance.ts';
 import { MOVES_PAGE, type MoveFilter, type PlanView } from '../../src/ownership/plans.ts';
 import { Layout } from '../layout.tsx';
-import { Card } from '../components.tsx';
+import { Alerts, Card } from '../components.tsx';
 import { viewerIs } from '../viewer.ts';
 import { UtilBar, pct } from './territory.tsx';
 
@@ -41,16 +41,7 @@ export function PlanPage(props: { plan: PlanView; moves: Move[]; total: number; 
         <a href="/territory">← Territory</a>
       </p>
       <h1>{`Balance plan #${plan.id}`}</h1>
-      {props.problem ? (
-        <div class="alert error" role="alert">
-          {props.problem}
-        </div>
-      ) : null}
-      {props.notice ? (
-        <div class="alert ok" role="status">
-          {props.notice}
-        </div>
-      ) : null}
+      <Alerts problem={props.problem} notice={props.notice} />
       <p class="muted">
         {`${plan.status === 'proposed' ? 'Proposed' : plan.status === 'applied' ? 'Applied' : 'Discarded'} · computed by ${plan.createdBy} as of ${plan.asOf} on policy version ${plan.policyVersion}${plan.options.cover ? ', moving the accounts of reps on leave' : ''}`}
         {plan.decidedBy ? ` · ${plan.status} by ${plan.decidedBy}` : ''}

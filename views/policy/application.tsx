@@ -40,7 +40,20 @@ export function ApplicationStatus(props: { version: number; application: Applica
           </progress>{' '}
           {n(a.customers.done)} of {n(a.customers.total)}
         </p>
-        <p class="muted small">This page updates by itself; reload it if it does not.</p>
+        {a.stalled ? (
+          <>
+            <p class="alert error">Nothing has moved for a few minutes: the instance applying it has probably stopped. Applying again picks up where it stopped.</p>
+            {viewerIs('manager') ? (
+              <form method="post" action={`/policy/versions/${props.version}/application`}>
+                <button class="btn" type="submit">
+                  Apply it again
+                </button>
+              </form>
+            ) : null}
+          </>
+        ) : (
+          <p class="muted small">This page updates by itself; reload it if it does not.</p>
+        )}
       </section>
     );
   }

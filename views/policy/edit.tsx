@@ -38,7 +38,7 @@ function ErrorText(props: { ctx: Ctx; name: string }) {
 }
 
 /** A number input; `sr` keeps its label for screen readers only (inside a table whose headers say it). */
-function Num(props: { ctx: Ctx; name: string; label: string; hint?: string; sr?: boolean; unit?: string }) {
+function Num(props: { ctx: Ctx; name: string; label: string; hint?: string; sr?: boolean; unit?: string; text?: boolean }) {
   const { ctx, name } = props;
   const err = ctx.errors[name];
   const id = idOf(name);
@@ -49,7 +49,7 @@ function Num(props: { ctx: Ctx; name: string; label: string; hint?: string; sr?:
         {props.label}
       </label>
       <span class="num-input">
-        <input type="text" inputmode="decimal" id={id} name={name} value={ctx.values[name] ?? ''} aria-invalid={err ? 'true' : undefined} aria-describedby={described} />
+        <input type="text" inputmode={props.text ? undefined : 'decimal'} id={id} name={name} value={ctx.values[name] ?? ''} aria-invalid={err ? 'true' : undefined} aria-describedby={described} />
         {props.unit ? <span class="unit">{props.unit}</span> : null}
       </span>
       {props.hint ? (
@@ -281,7 +281,7 @@ export function PolicyEditPage(props: EditProps) {
               {tierRows.map((i) => (
                 <tr>
                   <td>
-                    <Num ctx={ctx} name={`tiers.${i}.name`} label={`Tier ${i + 1}: name`} sr />
+                    <Num ctx={ctx} name={`tiers.${i}.name`} label={`Tier ${i + 1}: name`} sr text />
                   </td>
                   <td>
                     <Num ctx={ctx} name={`tiers.${i}.minScore`} label={`Tier ${i + 1}: minimum score`} sr />
@@ -303,7 +303,7 @@ export function PolicyEditPage(props: EditProps) {
         <Card title="Ownership: seniority and load" id="ownership">
           <div class="form-grid">
             {rowsOf(v, 'ownership.levels').map((i) => (
-              <Num ctx={ctx} name={`ownership.levels.${i}.name`} label={`Level ${i + 1}: name`} />
+              <Num ctx={ctx} name={`ownership.levels.${i}.name`} label={`Level ${i + 1}: name`} text />
             ))}
             <Num ctx={ctx} name="ownership.defaultCapacity" label="A new rep's capacity (load points)" />
           </div>
@@ -417,11 +417,12 @@ export function PolicyEditPage(props: EditProps) {
         </Card>
 
         <Card title={props.preview ? 'Save' : 'Preview, then save'} id="save">
-          <div class="field">
+          <div class={`field${props.errors.note ? ' invalid' : ''}`}>
             <label for="f-note">Note (why this change)</label>
-            <textarea id="f-note" name="note" maxlength={500}>
+            <textarea id="f-note" name="note" maxlength={500} aria-invalid={props.errors.note ? 'true' : undefined} aria-describedby={props.errors.note ? 'f-note-err' : undefined}>
               {props.note}
             </textarea>
+            <ErrorText ctx={ctx} name="note" />
           </div>
           <Actions preview={!!props.preview} next={props.current.version + 1} />
         </Card>
@@ -498,7 +499,7 @@ export function PreviewResults(props: { preview: WhatIf }) {
       <div class="tabs" role="group" aria-label="Which changes to list">
         <input type="hidden" name="list" value={l.name} />
         {(['grades', 'tiers', 'owners'] as const).map((k) => (
-          <button type="submit" name="show" value={k} class={`linkish${k === l.name ? ' current' : ''}`} aria-pressed={k === l.name ? 'true' : 'false'}>
+          <button type="submit" name="show" value={k} aria-pressed={k === l.name ? 'true' : 'false'}>
             {LIST_LABELS[k]} <span class="n">{n(counts[k])}</span>
           </button>
         ))}

@@ -1,4 +1,6 @@
 import type { Child } from 'hono/jsx';
+import { raw } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
 import { formatMoney, formatNumber } from '../../src/grading/explain.ts';
 import { GRADES } from '../../src/policy/policy.ts';
 import { MATRIX_COLS, MATRIX_ROWS, type ListName } from '../../src/review/diff.ts';
@@ -81,98 +83,98 @@ export function ReviewPage(props: ReviewPageProps) {
 export function ReviewBody(props: ReviewPageProps) {
   const { review: r } = props;
   return (
-      <div id="review" class={props.print ? 'review printing' : 'review'}>
-        <div class="row spread">
-          <h1>Pipeline review: week of {shortDate(r.week.week, true)}</h1>
-          <div class="row no-print">
-            <a class="btn secondary" href={`${reviewHref(props.q, { week: r.week.week })}&print=1`} target="_blank" rel="noopener">
-              Print
-            </a>
-          </div>
+    <div id="review" class={props.print ? 'review printing' : 'review'}>
+      <div class="row spread">
+        <h1>Pipeline review: week of {shortDate(r.week.week, true)}</h1>
+        <div class="row no-print">
+          <a class="btn secondary" href={`${reviewHref(props.q, { week: r.week.week })}&print=1`} target="_blank" rel="noopener">
+            Print
+          </a>
         </div>
-        {props.print ? (
-          <p class="alert info no-print">
-            This is the printable review. Your browser's print dialog should open; if it does not, press Ctrl+P (⌘P on a Mac).
-            <script src="/assets/review-print.js" defer></script>
-          </p>
-        ) : null}
-        {props.notice ? (
-          <p class="alert ok" role="status">
-            {props.notice}
-          </p>
-        ) : null}
-        {props.problem ? (
-          <p class="alert error" role="alert">
-            {props.problem}
-          </p>
-        ) : null}
-        <p class="muted">
-          {r.prev ? (
-            <>
-              Compared with the week of {shortDate(r.prev.week, true)}.{' '}
-            </>
-          ) : (
-            'The first week taken: nothing to compare with yet. '
-          )}
-          {r.week.source === 'backfill' || r.prev?.source === 'backfill' ? (
-            <strong>
-              {r.week.source === 'backfill' ? 'This week was' : 'The week before was'} back-filled from grade and tier history: owners in back-filled weeks are today's owners.
-            </strong>
-          ) : null}
-        </p>
-        <WeekNav {...props} />
-        <Filters {...props} />
-        {props.canSnapshot ? <SnapshotControls weeks={r.weeks} currentWeek={props.currentWeek} /> : null}
-
-        <section class="card review-section" id="counts" aria-labelledby="counts-h">
-          <h2 id="counts-h">Accounts by grade and tier</h2>
-          <CountsTable review={r} />
-        </section>
-
-        <section class="card review-section" id="matrix" aria-labelledby="matrix-h">
-          <h2 id="matrix-h">How grades moved</h2>
-          <MatrixTable review={r} />
-        </section>
-
-        <section class="card review-section charts" id="charts" aria-labelledby="charts-h">
-          <h2 id="charts-h">Trends</h2>
-          <div class="grid2 even">
-            <StackedBarChart
-              id="chart-mix"
-              title={`Open prospects by grade, last ${r.trend.weeks.length} weeks`}
-              categories={r.trend.weeks.map((w) => shortDate(w))}
-              series={GRADES.map((g) => ({ key: g, label: `Grade ${g}`, color: GRADE_COLORS[g] }))}
-              values={r.trend.values}
-            />
-            <BarChart
-              id="chart-value"
-              title="Open deal value of open prospects, by close-by month"
-              data={r.months.map((m) => ({ label: m.label, value: m.value, color: m.key === 'before' ? '#b42318' : m.key === 'none' || m.key === 'later' ? '#8a94a3' : '#1f5fbf' }))}
-              format={formatMoney}
-              note="Overdue: the close-by date passed before this month. The month is the prospect's expected close (its close-by date)."
-            />
-          </div>
-        </section>
-
-        <div class="lists">
-          {(['upgraded', 'downgraded', 'new', 'converted', 'lost', 'slipped', 'stale', 'a_list'] as const).map((l) => (
-            <ListCard list={l} review={r} q={props.q} />
-          ))}
-        </div>
-
-        <section class="card review-section" id="reps" aria-labelledby="reps-h">
-          <div class="row spread">
-            <h2 id="reps-h">Per rep</h2>
-            <a class="no-print small" href={reviewHref(props.q, { week: r.week.week, list: 'reps' }, '/review.csv')}>
-              CSV
-            </a>
-          </div>
-          <RepsTable reps={r.reps} week={r.week} />
-        </section>
-
-        <NotesSection week={r.week.week} notes={r.notes} form={props.noteForm} />
-        <ActionItemsSection week={r.week.week} items={r.actions} people={r.people} form={props.actionForm} problem={props.actionsProblem} csv={reviewHref(props.q, { week: r.week.week, list: 'actions' }, '/review.csv')} />
       </div>
+      {props.print ? (
+        <p class="alert info no-print">
+          This is the printable review. Your browser's print dialog should open; if it does not, press Ctrl+P (⌘P on a Mac).
+          <script src="/assets/review-print.js" defer></script>
+        </p>
+      ) : null}
+      {props.notice ? (
+        <p class="alert ok" role="status">
+          {props.notice}
+        </p>
+      ) : null}
+      {props.problem ? (
+        <p class="alert error" role="alert">
+          {props.problem}
+        </p>
+      ) : null}
+      <p class="muted">
+        {r.prev ? (
+          <>
+            Compared with the week of {shortDate(r.prev.week, true)}.{' '}
+          </>
+        ) : (
+          'The first week taken: nothing to compare with yet. '
+        )}
+        {r.week.source === 'backfill' || r.prev?.source === 'backfill' ? (
+          <strong>
+            {r.week.source === 'backfill' ? 'This week was' : 'The week before was'} back-filled from grade and tier history: owners in back-filled weeks are today's owners.
+          </strong>
+        ) : null}
+      </p>
+      <WeekNav {...props} />
+      <Filters {...props} />
+      {props.canSnapshot ? <SnapshotControls weeks={r.weeks} currentWeek={props.currentWeek} /> : null}
+
+      <section class="card review-section" id="counts" aria-labelledby="counts-h">
+        <h2 id="counts-h">Accounts by grade and tier</h2>
+        <CountsTable review={r} />
+      </section>
+
+      <section class="card review-section" id="matrix" aria-labelledby="matrix-h">
+        <h2 id="matrix-h">How grades moved</h2>
+        <MatrixTable review={r} />
+      </section>
+
+      <section class="card review-section charts" id="charts" aria-labelledby="charts-h">
+        <h2 id="charts-h">Trends</h2>
+        <div class="grid2 even">
+          <StackedBarChart
+            id="chart-mix"
+            title={`Open prospects by grade, last ${r.trend.weeks.length} weeks`}
+            categories={r.trend.weeks.map((w) => shortDate(w))}
+            series={GRADES.map((g) => ({ key: g, label: `Grade ${g}`, color: GRADE_COLORS[g] }))}
+            values={r.trend.values}
+          />
+          <BarChart
+            id="chart-value"
+            title="Open deal value of open prospects, by close-by month"
+            data={r.months.map((m) => ({ label: m.label, value: m.value, color: m.key === 'before' ? '#b42318' : m.key === 'none' || m.key === 'later' ? '#8a94a3' : '#1f5fbf' }))}
+            format={formatMoney}
+            note="Overdue: the close-by date passed before this month. The month is the prospect's expected close (its close-by date)."
+          />
+        </div>
+      </section>
+
+      <div class="lists">
+        {(['upgraded', 'downgraded', 'new', 'converted', 'lost', 'slipped', 'stale', 'a_list'] as const).map((l) => (
+          <ListCard list={l} review={r} q={props.q} />
+        ))}
+      </div>
+
+      <section class="card review-section" id="reps" aria-labelledby="reps-h">
+        <div class="row spread">
+          <h2 id="reps-h">Per rep</h2>
+          <a class="no-print small" href={reviewHref(props.q, { week: r.week.week, list: 'reps' }, '/review.csv')}>
+            CSV
+          </a>
+        </div>
+        <RepsTable reps={r.reps} week={r.week} />
+      </section>
+
+      <NotesSection week={r.week.week} notes={r.notes} form={props.noteForm} />
+      <ActionItemsSection week={r.week.week} items={r.actions} people={r.people} form={props.actionForm} problem={props.actionsProblem} csv={reviewHref(props.q, { week: r.week.week, list: 'actions' }, '/review.csv')} />
+    </div>
   );
 }
 
@@ -398,17 +400,28 @@ function MatrixTable(props: { review: Review }) {
   );
 }
 
+// The badges of the lists, made once per grade or tier (the same markup as GradeBadge and
+// TierBadge): a review page has a few hundred, and building each afresh shows in its cost.
+const badges = new Map<string, HtmlEscapedString>();
+const memo = (key: string, make: () => unknown) => {
+  let b = badges.get(key);
+  if (!b) badges.set(key, (b = raw(String(make()))));
+  return b;
+};
+const gradeBadge = (grade: string | null) => memo(`g:${grade}`, () => <GradeBadge grade={grade} />);
+const tierBadge = (tier: string | null) => (badges.size > 200 ? <TierBadge tier={tier} /> : memo(`t:${tier}`, () => <TierBadge tier={tier} />));
+
 /** An account's grade or tier (or status) in a week. */
 function StateCell(props: { kind: string | null; status: string | null; grade: string | null; tier: string | null }) {
   if (props.kind === null) return <span class="muted">–</span>;
-  if (props.kind === 'customer') return <TierBadge tier={props.tier} />;
+  if (props.kind === 'customer') return tierBadge(props.tier);
   if (props.status !== 'open')
     return (
       <>
-        <span class="status">{props.status}</span> <GradeBadge grade={props.grade} />
+        <span class="status">{props.status}</span> {gradeBadge(props.grade)}
       </>
     );
-  return <GradeBadge grade={props.grade} />;
+  return gradeBadge(props.grade);
 }
 
 function ListCard(props: { list: ListName; review: Review; q: ReviewQuery }) {

@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import { query, type Db } from '../db/client.ts';
+import { importFileChunks, importJobs, type ImportJobRow } from '../db/schema.ts';
+import { currentPolicy } from '../policy/store.ts';
+import { writeAudit } from '../audit/audit-log.ts';
+import { assignAccounts } from '../ownership/auto-assign.ts';
+import { errorForLog } from '../db/errors.ts';
+import { CsvReader, type CsvRow, type Delimiter } from './csv.ts';
+import { ImportPass, type PassSetup } from './apply.ts';
+import type { ImportKind, Mapping } from './mapping.ts';
+import { rowContext } from './rows.ts';
+import { addRejects, clearRejects, failStaleJobs, fileChunks } from './store.ts';
+import type { ColumnInfo } from './upload.ts';
+
+// Dry runs and imports run in the server process, apart from the request that started them: the
+// page (or an API client) polls the job's row. The import is one transaction, so it writes all of
+// the file or nothing; a job whose runner stopped (its heartbeat is old) is marked failed.
+
+/** This process, as the runner of the jobs it starts. */
+export const RUNNER = randomUUID();
+
+const BATCH = 5000;
+const HEARTBEAT_MS = 2000;
+const ASSIGN_CHUNK = 5000;
+/** Imports take turns: two at once could both add the same company. */
+export const IMPORT_LOCK = 73_101;
+
+type Actor = { name: string; id: number | null };
+type Run = { promise: Promise<void> };
+const running = new WeakMap<Db, Map<number, Run>>();
+
+function runsOf(db: Db): Map<number, Run> {
+  let m = running.get(db);
+  if (!m) running.set(db, (m = new Map()));
+  return m;
+}
+
+export const runningHere = (db: Db) => [...runsOf(db).keys()];
+
+/** Resolves once every job this process runs on `db` has finished (tests, shutdown). */
+export async function importsIdle(db: Db): Promise<void> {
+  for (;;) {
+    const runs = [...runsOf(db).values()];
+    if (!runs.length) return;
+    await Promise.all(runs.map((r) => r.promise));
+  }
+}
+
+export async function reapStale(db: Db): Promise<void> {
+  if (await failStaleJobs(db, RUNNER, runningHere(db))) {
+    await db.execute(sql`delete from ${importFileChunks} where job_id in (select id from ${importJobs} where status in ('done', 'failed', 'cancelled'))`);
+  }
+}
+
+/** PGlite runs one statement at a time: nothing may wait on the pool while the import's transaction is open. */
+function isEmbedded(db: Db): boolean {
+  // postgres.js's client is a function; PGlite's an object that can dump its data folder.
+  const client = (db as unknown as { $client?: unknown }).$client as { dumpDataDir?: unknown } | undefined;
+  return typeof client === 'object' && client !== null && typeof client.dumpDataDir === 'function';
+}
+
+function launch(db: Db, jobId: number, work: () => Promise<void>) {
+  const runs = runsOf(db);
+  const promise = work()
+    .catch((err) => console.error(`[import] job ${jobId} crashed: ${errorForLog(err)}`))
+    .finally(() => runs.delete(jobId));
+  runs.set(jobId, { promise });
+}
+
+/** The rows of a job's file, in batches, without its header. */
+async function* batchesOf(q: Db, job: ImportJobRow): AsyncGenerator<CsvRow[]> {
+  const reader = new CsvReader(job.delimiter as Delimiter);
+  let header = true;
+  let batch: CsvRow[] = [];
+  const take = function* (rows: CsvRow[]) {
+    for (const r of rows) {
+      if (header) {
+        header = false;
+        continue;
+      }
+      batch.push(r);
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+  };
+  try {
+    for await (const text of fileChunks(q, job.id)) yield* take(reader.push(text));
+    yield* take(await reader.end());
+  } finally {
+    reader.destroy();
+  }
+  if (batch.length) yield batch;
+}
+
+async function setupOf(q: Db, job: ImportJobRow, opts: { today: string; actor: Actor; write: boolean }): Promise<PassSetup> {
+  const { version, policy } = await currentPolicy(q);
+  const columns = job.columns as ColumnInfo[];
+  return {
+    importId: job.id,
+    fileName: job.fileName,
+    today: opts.today,
+    policy,
+    policyVersion: version,
+    actor: opts.actor,
+    write: opts.write,
+    rows: rowContext({
+      kind: job.kind as ImportKind,
+      header: job.header as string[],
+      mapping: job.mapping as Mapping,
+      today: opts.today,
+      decimalComma: job.delimiter === ';',
+      dateOrders: columns.map((c) => c.dateOrder),
+    }),
+  };
+}
+
+class Cancelled extends Error {}
+
+/** Keeps a job's heartbeat (and, when asked, its progress) in its row; learns of a cancel request. */
+function heartbeat(db: Db, jobId: number, status: 'analyzing' | 'importing', enabled: boolean) {
+  let cancelled = false;
+  let inflight: Promise<unknown> = Promise.resolve();
+  let progress: Record<string, number> | null = null;
+  const beat = () => {
+    if (!enabled) return;
+    const set = progress ?? {};
+    progress = null;
+    inflight = inflight
+      .then(() =>
+        query<{ cancel: boolean }>(
+          db,
+          sql`update ${importJobs} set heartbeat_at = now()${sql.join(
+            Object.entries(set).map(([k, v]) => sql`, ${sql.identifier(k)} = ${v}`),
+            sql``,
+          )} where id = ${jobId} and status = ${status} returning cancel_requested as cancel`,
+        ),
+      )
+      .then((rows) => {
+        if (rows.length && rows[0]!.cancel) cancelled = true;
+      })
+      .catch(() => {});
+  };
+  const timer = setInterval(beat, HEARTBEAT_MS);
+  timer.unref();
+  return {
+    get cancelled() {
+      return cancelled;
+    },
+    /** Records counts with the next write (at once when none is under way). */
+    progress(counts: { processed: number; new: number; updated: number; unchanged: number; rejected: number }) {
+      progress = { processed: counts.processed, new_rows: counts.new, updated_rows: counts.updated, unchanged_rows: counts.unchanged, rejected_rows: counts.rejected };
+      beat();
+    },
+    /** Waits for the write under way. */
+    settle: () => inflight,
+    async stop() {
+      clearInterval(timer);
+      await inflight;
+    },
+  };
+}
+
+const counts = (p: ImportPass) => ({
+  processed: p.counts.processed,
+  newRows: p.counts.new,
+  updatedRows: p.counts.updated,
+  unchangedRows: p.counts.unchanged,
+  rejectedRows: p.counts.rejected,
+});
+
+/** Runs the dry run of a job now in 'analyzing': counts, grades, samples and rejected rows; writes no account. */
+export function startDryRun(db: Db, job: ImportJobRow, opts: { today: string; actor: Actor }): void {
+  launch(db, job.id, async () => {
+    const beat = heartbeat(db, job.id, 'analyzing', true);
+    try {
+      await clearRejects(db, job.id);
+      const setup = await setupOf(db, job, { ...opts, write: false });
+      const pass = await ImportPass.open(db, setup);
+      for await (const rows of batchesOf(db, job)) {
+        await pass.apply(pass.read(rows));
+        await addRejects(db, job.id, pass.takeRejects());
+        beat.progress(pass.counts);
+        await beat.settle();
+        if (beat.cancelled) throw new Cancelled();
+      }
+      await beat.stop();
+      await db
+        .update(importJobs)
+        .set({ status: 'ready', ...counts(pass), summary: pass.summary(), asOf: opts.today, policyVersion: setup.policyVersion, finishedAt: sql`now()`, heartbeatAt: sql`now()` })
+        .where(and(eq(importJobs.id, job.id), eq(importJobs.status, 'analyzing')));
+    } catch (err) {
+      await beat.stop();
+      await finishBadly(db, job.id, 'analyzing', err);
+    }
+  });
+}
+
+/** Imports a job now in 'importing': every row the dry run accepted, in one transaction. */
+export function startImport(db: Db, job: ImportJobRow, opts: { today: string; actor: Actor }): void {
+  launch(db, job.id, async () => {
+    const embedded = isEmbedded(db);
+    const beat = heartbeat(db, job.id, 'importing', !embedded);
+    try {
+      await db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${IMPORT_LOCK})`);
+        // The trigram indexes take new names in bulk: fewer, larger merges of their pending lists.
+        await tx.execute(sql`set local gin_pending_list_limit = '32MB'`);
+        const setup = await setupOf(tx, job, { ...opts, write: true });
+        await clearRejects(tx, job.id);
+        const pass = await ImportPass.open(tx, setup);
+        let writing: Promise<void> = Promise.resolve();
+        for await (const rows of batchesOf(tx, job)) {
+          // Read the next batch while the previous one is written.
+          const cands = pass.read(rows);
+          await writing;
+          if (beat.cancelled) throw new Cancelled();
+          writing = pass.apply(cands).then(() => addRejects(tx, job.id, pass.takeRejects()));
+          // Awaited after the next batch is read; until then a failure must not go unhandled.
+          writing.catch(() => {});
+          beat.progress(pass.counts);
+        }
+        await writing;
+        const { policy } = setup;
+        const assign = async (ids: number[], cause: 'import' | 'grade_rose') => {
+          let n = 0;
+          for (let i = 0; i < ids.length; i += ASSIGN_CHUNK) n += (await assignAccounts(tx, ids.slice(i, i + ASSIGN_CHUNK), { policy, actor: opts.actor.name, actorId: opts.actor.id, cause })).length;
+          return n;
+        };
+        const assigned = await assign(pass.toAssign.created, 'import');
+        const reassigned = await assign(pass.toAssign.rose, 'grade_rose');
+        const c = pass.counts;
+        const result = { new: c.new, updated: c.updated, unchanged: c.unchanged, rejected: c.rejected, assigned, reassigned, gradeChanges: pass.summary().gradeChanges };
+        // A file that changed nothing leaves no trace in the audit trail.
+        if (c.new + c.updated) await writeAudit(tx, {
+          actor: opts.actor.name,
+          actorId: opts.actor.id,
+          entity: 'account',
+          entityId: null,
+          accountId: null,
+          action: 'import',
+          after: { importId: job.id, file: job.fileName, kind: job.kind, asOf: opts.today, policyVersion: setup.policyVersion, ...result },
+        });
+        // Last, and in the transaction: the job says "done" exactly when the rows are there.
+        await beat.stop();
+        await tx
+          .update(importJobs)
+          .set({ status: 'done', ...counts(pass), result: { ...result, summary: pass.summary() }, asOf: opts.today, policyVersion: setup.policyVersion, finishedAt: sql`now()`, heartbeatAt: sql`now()` })
+          .where(eq(importJobs.id, job.id));
+      });
+      await db.delete(importFileChunks).where(eq(importFileChunks.jobId, job.id));
+    } catch (err) {
+      await beat.stop();
+      await finishBadly(db, job.id, 'importing', err);
+    }
+  });
+}
+
+async function finishBadly(db: Db, jobId: number, from: 'analyzing' | 'importing', err: unknown) {
+  const cancelled = err instanceof Cancelled;
+  if (!cancelled) console.error(`[import] job ${jobId} failed during the ${from === 'importing' ? 'import' : 'dry run'}: ${errorForLog(err)}`);
+  const message = cancelled
+    ? null
+    : from === 'importing'
+      ? `The import failed and nothing of it was saved: ${shortError(err)}`
+      : `The dry run failed: ${shortError(err)}`;
+  await db
+    .update(importJobs)
+    .set({ status: cancelled ? 'cancelled' : 'failed', error: message, finishedAt: sql`now()` })
+    .where(and(eq(importJobs.id, jobId), eq(importJobs.status, from)))
+    .catch(() => {});
+  await db.delete(importFileChunks).where(eq(importFileChunks.jobId, jobId)).catch(() => {});
+}
+
+function shortError(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  // A failed query's message carries its text and parameters: keep the database's own words.
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : null;
+  const text = cause ?? m.replace(/\nparams:[\s\S]*$/, '').replace(/^Failed query:[\s\S]*$/, 'a database error');
+  return text.length > 300 ? `${text.slice(0, 297)}…` : text;
+}
