@@ -5,7 +5,7 @@ import type { Reject } from '../../src/import/store.ts';
 import type { ColumnInfo } from '../../src/import/upload.ts';
 import { formatBytes } from '../../src/import/upload.ts';
 import { formatNumber } from '../../src/grading/explain.ts';
-import { Card, Flags, GradeBadge } from '../components.tsx';
+import { Alerts, Card, Flags, GradeBadge } from '../components.tsx';
 import { Layout } from '../layout.tsx';
 
 // The import pages: upload, mapping, the dry run's results, progress and the outcome. Every
@@ -26,28 +26,11 @@ const STATUS_LABELS: Record<string, string> = {
 const n = (x: number) => formatNumber(x);
 const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '–');
 
-function Alert(props: { problem?: string; notice?: string }) {
-  return (
-    <>
-      {props.problem ? (
-        <div class="alert error" role="alert">
-          {props.problem}
-        </div>
-      ) : null}
-      {props.notice ? (
-        <div class="alert ok" role="status">
-          {props.notice}
-        </div>
-      ) : null}
-    </>
-  );
-}
-
 export function ImportsPage(props: { jobs: ImportJobRow[]; maxBytes: number; problem?: string; kind?: string }) {
   return (
     <Layout title="Import" nav="import">
       <h1>Import accounts from a CSV file</h1>
-      <Alert problem={props.problem} />
+      <Alerts problem={props.problem} />
       <Card title="Upload a file" id="upload">
         <p>
           An export from Salesforce, HubSpot, Zoho CRM or Odoo, or any spreadsheet saved as CSV (comma or semicolon separated, UTF-8). Next you check which column feeds which field; then a
@@ -147,7 +130,7 @@ export function ImportJobPage(props: JobPageProps) {
       <p class="muted" data-testid="import-status">
         {`${KIND_LABELS[j.kind]} · ${n(j.totalRows)} rows · ${formatBytes(j.fileBytes)} · ${STATUS_LABELS[j.status] ?? j.status} · uploaded by ${j.createdBy} ${when(j.createdAt)}`}
       </p>
-      <Alert problem={props.problem} notice={props.notice} />
+      <Alerts problem={props.problem} notice={props.notice} />
       {j.status === 'mapping' ? <MappingForm job={j} errors={props.mappingErrors ?? {}} values={props.mappingValues} /> : null}
       {j.status === 'analyzing' || j.status === 'importing' ? <Progress job={j} /> : null}
       {j.status === 'ready' ? <DryRun {...props} /> : null}
