@@ -559,6 +559,8 @@ export const importJobs = pgTable(
     rejectedRows: integer('rejected_rows').notNull().default(0),
     /** The dry run's details (grades, samples, warnings); after the import, what it wrote. */
     summary: jsonb('summary'),
+    /** A dry run made while the file arrived, for the mapping proposed then: used when that mapping is chosen (src/import/speculate.ts). */
+    speculation: jsonb('speculation'),
     result: jsonb('result'),
     asOf: date('as_of', { mode: 'string' }),
     policyVersion: integer('policy_version'),
@@ -623,3 +625,48 @@ export const importMappings = pgTable(
 );
 
 export type ImportJobRow = typeof importJobs.$inferSelect;
+
+/**
+ * What a prospects dry run found, row by row, so that confirming writes it with a few set-based
+ * statements instead of reading the file again: each accepted row as the account it makes (`isNew`)
+ * or as the account it changes (with the version read, so an edit made since is noticed), graded,
+ * with its grade change's explanation and its audit entry. UNLOGGED (migration 0010): it is a
+ * cache; after a crash or a fail-over it is empty and the import works from the file again.
+ */
+export const importRows = pgTable(
+  'import_rows',
+  {
+    jobId: integer('job_id')
+      .notNull()
+      .references(() => importJobs.id, { onDelete: 'cascade' }),
+    line: integer('line').notNull(),
+    isNew: boolean('is_new').notNull(),
+    accountId: integer('account_id'),
+    beforeVersion: integer('before_version'),
+    name: text('name').notNull(),
+    nameKey: text('name_key').notNull(),
+    domain: text('domain'),
+    industry: text('industry'),
+    employees: integer('employees'),
+    revenue: doublePrecision('revenue'),
+    growthPct: doublePrecision('growth_pct'),
+    need: text('need'),
+    situation: text('situation'),
+    ownerId: integer('owner_id'),
+    addedOn: date('added_on', { mode: 'string' }),
+    grade: text('grade'),
+    fit: doublePrecision('fit'),
+    closeBy: date('close_by', { mode: 'string' }),
+    flags: text('flags').array(),
+    reason: text('reason'),
+    slipCount: integer('slip_count'),
+    /** The grade before (updates); whether grade or flags moved (a grade change is recorded); whether the grade now needs a more senior owner. */
+    fromGrade: text('from_grade'),
+    moved: boolean('moved').notNull().default(false),
+    rose: boolean('rose').notNull().default(false),
+    reasons: jsonb('reasons'),
+    auditBefore: jsonb('audit_before'),
+    auditAfter: jsonb('audit_after'),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.line] })],
+);

@@ -1,10 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { importJobs, type ImportJobRow } from '../db/schema.ts';
-import { detectPreset, headerSignature, mappingProblems, presetMapping, type ImportKind, type Mapping, type PresetName } from './mapping.ts';
-import { RUNNER, startDryRun, startImport } from './runner.ts';
+import { detectPreset, fieldsOf, headerSignature, mappingFromNames, mappingProblems, presetMapping, type ImportKind, type Mapping, type PresetName } from './mapping.ts';
+import { currentPolicy } from '../policy/store.ts';
+import { RUNNER, speculate, startDryRun, startImport, type Speculation } from './runner.ts';
 import { createJob, dropFile, getJob, rememberMapping, savedMapping, transition } from './store.ts';
 import { receiveFile } from './upload.ts';
+import { clearStaged } from './stage.ts';
 
 // What people do with an import: upload a file (and have its columns mapped), choose the mapping
 // (which starts the dry run), confirm (which starts the import) or cancel. Expected refusals are
@@ -31,31 +33,52 @@ export type Uploaded = { ok: true; job: ImportJobRow; mappingSource: 'saved' | '
  */
 export async function uploadFile(
   db: Db,
-  input: { kind: ImportKind; fileName: string; bytes: AsyncIterable<Uint8Array>; maxBytes: number; preset?: PresetName },
+  input: { kind: ImportKind; fileName: string; bytes: AsyncIterable<Uint8Array>; maxBytes: number; preset?: PresetName; given?: Record<string, unknown> },
   ctx: Ctx,
 ): Promise<Uploaded | Refusal> {
   const id = await createJob(db, { kind: input.kind, fileName: input.fileName || 'upload.csv', actor: ctx.actor });
-  const got = await receiveFile(db, id, input.bytes, input.maxBytes);
+  let proposed: Awaited<ReturnType<typeof propose>> | null = null;
+  // Once the header is in, the mapping is proposed and, when it has what it needs, the dry run for
+  // it runs on the rows as they arrive (speculate): a person who keeps the proposal waits for nothing.
+  const got = await receiveFile(db, id, input.bytes, input.maxBytes, async ({ header, delimiter, dateOrders }) => {
+    proposed = await propose(db, input.kind, header, input.preset, input.given);
+    if (!proposed.ready) return null;
+    // Only a head start: if it cannot start, the dry run runs after the upload as usual.
+    return speculate(db, { jobId: id, fileName: input.fileName || 'upload.csv', kind: input.kind, header, mapping: proposed.ready, delimiter, dateOrders, today: ctx.today, actor: ctx.actor }).catch(() => null);
+  });
   if (!got.ok) return refuse(got.status, got.error, { line: got.line });
-  const signature = headerSignature(got.header);
-  const saved = input.preset ? undefined : await savedMapping(db, input.kind, signature);
-  const preset = input.preset ?? saved?.preset ?? detectPreset(got.header);
-  const useSaved = !!saved && savedFits(saved.mapping, got.header);
-  const mapping = useSaved ? saved!.mapping : presetMapping(input.kind, got.header, preset as PresetName);
+  const p = proposed ?? (await propose(db, input.kind, got.header, input.preset, input.given));
   const stored = await transition(db, id, ['uploading'], {
     status: 'mapping',
     fileBytes: got.bytes,
     delimiter: got.delimiter,
     header: got.header,
     columns: got.columns,
-    signature,
-    preset,
-    mapping,
+    signature: p.signature,
+    preset: p.preset,
+    mapping: p.mapping,
     totalRows: got.rows,
+    speculation: got.speculation,
     heartbeatAt: sql`now()`,
   });
   if (!stored) return refuse(409, 'The upload took too long and was given up; upload the file again.');
-  return { ok: true, job: (await getJob(db, id))!, mappingSource: useSaved ? 'saved' : 'preset' };
+  return { ok: true, job: (await getJob(db, id))!, mappingSource: p.useSaved ? 'saved' : 'preset' };
+}
+
+/** The mapping offered for a header (the one last used for it, else its preset's), and the one a dry run can start with now, if any. */
+async function propose(db: Db, kind: ImportKind, header: string[], presetGiven?: PresetName, given?: Record<string, unknown>) {
+  const signature = headerSignature(header);
+  const saved = presetGiven ? undefined : await savedMapping(db, kind, signature);
+  const preset = presetGiven ?? saved?.preset ?? detectPreset(header);
+  const useSaved = !!saved && savedFits(saved.mapping, header);
+  const mapping = useSaved ? saved!.mapping : presetMapping(kind, header, preset as PresetName);
+  const chosen = given ? mappingFromNames(kind, header, given, mapping) : { mapping, problems: mappingProblems(kind, header, mapping) };
+  return { signature, preset, useSaved, mapping, ready: Object.keys(chosen.problems).length ? null : chosen.mapping };
+}
+
+/** Two mappings of a file read it the same way. */
+function sameMapping(kind: ImportKind, a: Mapping, b: Mapping): boolean {
+  return a.revenueScale === b.revenueScale && fieldsOf(kind).every((f) => (a.columns[f] ?? null) === (b.columns[f] ?? null));
 }
 
 const savedFits = (m: Mapping, header: string[]) => Object.values(m.columns).every((c) => c === null || c === undefined || (c >= 0 && c < header.length));
@@ -67,6 +90,32 @@ export async function chooseMapping(db: Db, id: number, mapping: Mapping, ctx: C
   if (job.status !== 'mapping' && job.status !== 'ready') return refuse(409, `this import is ${job.status}: its mapping can no longer change`);
   const problems = mappingProblems(job.kind as ImportKind, job.header as string[], mapping);
   if (Object.keys(problems).length) return refuse(422, 'the mapping does not fit this file', { problems });
+  const spec = job.speculation as Speculation | null;
+  if (job.status === 'mapping' && spec && sameMapping(job.kind as ImportKind, spec.mapping, mapping) && spec.asOf === ctx.today && spec.policyVersion === (await currentPolicy(db)).version) {
+    // The dry run made during the upload was for this mapping: it is the dry run.
+    const c = spec.counts;
+    const done = await transition(db, id, ['mapping'], {
+      status: 'ready',
+      mapping,
+      processed: c.processed,
+      newRows: c.new,
+      updatedRows: c.updated,
+      unchangedRows: c.unchanged,
+      rejectedRows: c.rejected,
+      summary: spec.summary,
+      speculation: null,
+      asOf: spec.asOf,
+      policyVersion: spec.policyVersion,
+      error: null,
+      cancelRequested: false,
+      heartbeatAt: sql`now()`,
+      startedAt: sql`now()`,
+      finishedAt: sql`now()`,
+    });
+    if (!done) return refuse(409, 'this import changed meanwhile: reload it');
+    await rememberMapping(db, job.kind as ImportKind, job.signature, mapping, job.preset, ctx.actor.name);
+    return { ok: true, job: (await getJob(db, id))! };
+  }
   const moved = await transition(db, id, ['mapping', 'ready'], {
     status: 'analyzing',
     mapping,
@@ -76,6 +125,7 @@ export async function chooseMapping(db: Db, id: number, mapping: Mapping, ctx: C
     unchangedRows: 0,
     rejectedRows: 0,
     summary: null,
+    speculation: null,
     error: null,
     cancelRequested: false,
     runner: RUNNER,
@@ -115,8 +165,9 @@ export async function confirmImport(db: Db, id: number, ctx: Ctx): Promise<{ ok:
 export async function cancelImport(db: Db, id: number): Promise<{ ok: true; job: ImportJobRow } | Refusal> {
   const job = await getJob(db, id);
   if (!job) return refuse(404, 'import not found');
-  if (await transition(db, id, ['mapping', 'ready'], { status: 'cancelled', finishedAt: sql`now()` })) {
+  if (await transition(db, id, ['mapping', 'ready'], { status: 'cancelled', speculation: null, finishedAt: sql`now()` })) {
     await dropFile(db, id);
+    await clearStaged(db, id);
   } else if (job.status === 'analyzing' || job.status === 'importing') {
     await db.update(importJobs).set({ cancelRequested: true }).where(eq(importJobs.id, id));
   } else return refuse(409, `this import is ${job.status}: there is nothing to cancel`);

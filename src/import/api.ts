@@ -86,7 +86,7 @@ export function importApi() {
     const type = c.req.header('content-type') ?? '';
     if (/json|multipart|x-www-form-urlencoded/i.test(type)) return c.json({ error: 'send the CSV file itself as the body, with content-type: text/csv' }, 415);
     if (Number(c.req.header('content-length') ?? 0) > max) return c.json({ error: tooLargeMessage(max), limit: max }, 413);
-    const up = await uploadFile(db, { kind, fileName: c.req.query('name') ?? 'upload.csv', bytes: bodyBytes(c.req.raw), maxBytes: max, preset }, ctxOf(c));
+    const up = await uploadFile(db, { kind, fileName: c.req.query('name') ?? 'upload.csv', bytes: bodyBytes(c.req.raw), maxBytes: max, preset, given }, ctxOf(c));
     if (!up.ok) return up.status === 413 ? c.json({ error: up.error, limit: max }, 413) : refusal(c, up);
     const job = up.job;
     const base = job.mapping as Mapping;

@@ -10,6 +10,8 @@ import { createDeal } from '../customers/deal-actions.ts';
 import type { CsvRow } from './csv.ts';
 import { readRow, type Candidate, type ProspectField, type RowContext } from './rows.ts';
 import type { Reject } from './store.ts';
+import { bulkInsert } from '../db/bulk.ts';
+import { STAGE_COLUMNS } from './stage.ts';
 
 // One pass over a file's rows, batch by batch: read and validate each row (rows.ts), match it to
 // an account (by website domain, then by exact name), grade what would be new or change with the
@@ -92,7 +94,10 @@ export type PassSetup = {
   policy: Policy;
   policyVersion: number;
   actor: { name: string; id: number | null };
+  /** Write the accounts (customers with deals, at confirm time). */
   write: boolean;
+  /** Keep each accepted row in import_rows, graded, for the import to write set-based (prospects). */
+  stage?: boolean;
   rows: RowContext;
 };
 
@@ -327,6 +332,48 @@ export class ImportPass {
       }
     }
     if (this.s.write) await this.write(created, updated);
+    else if (this.s.stage) await this.stage(created, updated);
+  }
+
+  /** Keeps what these rows would write in import_rows (see stage.ts), with the explanations and audit entries worked out. */
+  private async stage(created: NewRow[], updated: UpdateRow[]) {
+    const s = this.s;
+    const grading = s.policy.grading;
+    const rows: unknown[][] = [];
+    for (const r of created) {
+      const p = r.c.prospect;
+      const reason = r.reason || summaryLine(r.g, grading);
+      rows.push([
+        s.importId, r.c.line, true, null, null, p.name, r.c.nameKey, r.c.domain, p.industry, p.employees, p.revenue, p.growthPct, p.need, p.situation,
+        r.ownerId, p.addedOn ?? s.today, r.g.grade, r.g.fit.score, r.g.closeBy, r.g.flags, reason, r.g.slipCount, null, true, false, explain(r.g, grading), null, null,
+      ]);
+    }
+    for (const u of updated) {
+      const a = u.after;
+      const audit = this.auditOf(u);
+      rows.push([
+        s.importId, u.c.line, false, a.id, u.before.version, a.name, a.nameKey, a.domain, a.industry, a.employees, a.revenue, a.growthPct, a.need, a.situation,
+        a.ownerId, null, a.grade, a.fit, a.closeBy, a.flags, a.reason, a.slipCount, u.before.grade, !!(u.g && u.moved), this.rose(u),
+        u.g && u.moved ? explain(u.g, grading) : null, audit.before, audit.after,
+      ]);
+    }
+    await bulkInsert(this.q, 'import_rows', STAGE_COLUMNS, rows);
+  }
+
+  /** Whether an update's new grade needs a more senior owner than the old one. */
+  private rose(u: UpdateRow): boolean {
+    const byGrade = this.s.policy.ownership.byGrade;
+    const minLevel = (grade: string | null) => (grade ? (byGrade[grade as 'A']?.minLevel ?? 0) : 0);
+    return !!u.g && u.before.status === 'open' && minLevel(u.after.grade) > minLevel(u.before.grade);
+  }
+
+  /** An update's audit entry: the fields it changed, and the grade and fit, before and after. */
+  private auditOf(u: UpdateRow): { before: Record<string, unknown>; after: Record<string, unknown> } {
+    const keys = [...u.changes.map((f) => (f === 'owner' ? 'ownerId' : f)), 'grade', 'fit'] as (keyof Existing)[];
+    return {
+      before: Object.fromEntries(keys.map((k) => [k, u.before[k]])),
+      after: { ...Object.fromEntries(keys.map((k) => [k, u.after[k]])), importId: this.s.importId, line: u.c.line },
+    };
   }
 
   /** The account a candidate is, if any; a string says why the row cannot be matched. */
@@ -574,17 +621,10 @@ export class ImportPass {
           as v(id int, name text, name_key text, domain text, industry text, employees int, revenue float8, growth_pct float8, need text,
                situation text, owner_id int, grade text, fit float8, close_by date, flags text[], reason text, slip_count int, policy_version int)
         where a.id = v.id`);
-      const minLevel = (grade: string | null) => (grade ? (s.policy.ownership.byGrade[grade as 'A']?.minLevel ?? 0) : 0);
       for (const u of updated) {
         if (u.g && u.moved) changes.push(this.changeOf(u.after.id, u.before.grade, u.g, u.reason!));
-        if (u.g && u.before.status === 'open' && minLevel(u.after.grade) > minLevel(u.before.grade)) this.toAssign.rose.push(u.after.id);
-        const keys = [...u.changes.map((f) => (f === 'owner' ? 'ownerId' : f)), 'grade', 'fit'] as (keyof Existing)[];
-        audits.push({
-          entity_id: u.after.id,
-          action: 'updated_by_import',
-          before: Object.fromEntries(keys.map((k) => [k, u.before[k]])),
-          after: { ...Object.fromEntries(keys.map((k) => [k, u.after[k]])), importId: s.importId, line: u.c.line },
-        });
+        if (this.rose(u)) this.toAssign.rose.push(u.after.id);
+        audits.push({ entity_id: u.after.id, action: 'updated_by_import', ...this.auditOf(u) });
       }
     }
     if (changes.length) {

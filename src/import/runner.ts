@@ -10,8 +10,10 @@ import { CsvReader, type CsvRow, type Delimiter } from './csv.ts';
 import { ImportPass, type PassSetup } from './apply.ts';
 import type { ImportKind, Mapping } from './mapping.ts';
 import { rowContext } from './rows.ts';
+import { applyStaged, clearStaged, StaleDryRun, type StagedResult } from './stage.ts';
 import { addRejects, clearRejects, failStaleJobs, fileChunks } from './store.ts';
-import type { ColumnInfo } from './upload.ts';
+import type { ColumnInfo, RowSink } from './upload.ts';
+import type { DateOrder } from './values.ts';
 
 // Dry runs and imports run in the server process, apart from the request that started them: the
 // page (or an API client) polls the job's row. The import is one transaction, so it writes all of
@@ -50,6 +52,7 @@ export async function importsIdle(db: Db): Promise<void> {
 export async function reapStale(db: Db): Promise<void> {
   if (await failStaleJobs(db, RUNNER, runningHere(db))) {
     await db.execute(sql`delete from ${importFileChunks} where job_id in (select id from ${importJobs} where status in ('done', 'failed', 'cancelled'))`);
+    await db.execute(sql`delete from import_rows where job_id in (select id from ${importJobs} where status in ('done', 'failed', 'cancelled'))`);
   }
 }
 
@@ -95,7 +98,7 @@ async function* batchesOf(q: Db, job: ImportJobRow): AsyncGenerator<CsvRow[]> {
   if (batch.length) yield batch;
 }
 
-async function setupOf(q: Db, job: ImportJobRow, opts: { today: string; actor: Actor; write: boolean }): Promise<PassSetup> {
+async function setupOf(q: Db, job: ImportJobRow, opts: { today: string; actor: Actor; write: boolean; stage?: boolean }): Promise<PassSetup> {
   const { version, policy } = await currentPolicy(q);
   const columns = job.columns as ColumnInfo[];
   return {
@@ -106,6 +109,7 @@ async function setupOf(q: Db, job: ImportJobRow, opts: { today: string; actor: A
     policyVersion: version,
     actor: opts.actor,
     write: opts.write,
+    stage: opts.stage ?? false,
     rows: rowContext({
       kind: job.kind as ImportKind,
       header: job.header as string[],
@@ -171,21 +175,88 @@ const counts = (p: ImportPass) => ({
   rejectedRows: p.counts.rejected,
 });
 
+/** A dry run made while the file arrived, for the mapping proposed then (kept in import_jobs.speculation). */
+export type Speculation = {
+  mapping: Mapping;
+  asOf: string;
+  policyVersion: number;
+  counts: { processed: number; new: number; updated: number; unchanged: number; rejected: number };
+  summary: ReturnType<ImportPass['summary']>;
+};
+
+/**
+ * A dry run fed with the rows of a file as they arrive (upload.ts hands them on), so that when
+ * the proposed mapping is the one chosen, the dry run is already done: the file is read once.
+ * Dates are read with the orders known so far (`dateOrders` fills in as the upload learns them).
+ */
+export async function speculate(
+  db: Db,
+  v: { jobId: number; fileName: string; kind: ImportKind; header: string[]; mapping: Mapping; delimiter: Delimiter; dateOrders: readonly (DateOrder | null)[]; today: string; actor: Actor },
+): Promise<RowSink<Speculation>> {
+  const { version, policy } = await currentPolicy(db);
+  const pass = await ImportPass.open(db, {
+    importId: v.jobId,
+    fileName: v.fileName,
+    today: v.today,
+    policy,
+    policyVersion: version,
+    actor: v.actor,
+    write: false,
+    stage: v.kind === 'prospects',
+    rows: rowContext({ kind: v.kind, header: v.header, mapping: v.mapping, today: v.today, decimalComma: v.delimiter === ';', dateOrders: v.dateOrders }),
+  });
+  let batch: CsvRow[] = [];
+  let applying: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const cands = pass.read(batch);
+    batch = [];
+    await applying;
+    applying = pass.apply(cands).then(() => addRejects(db, v.jobId, pass.takeRejects()));
+    // Awaited with the next batch or at the end; until then a failure must not go unhandled.
+    applying.catch(() => {});
+  };
+  return {
+    async push(rows) {
+      for (const r of rows) {
+        batch.push(r);
+        if (batch.length >= BATCH) await flush();
+      }
+    },
+    async finish() {
+      if (batch.length) await flush();
+      await applying;
+      return { mapping: v.mapping, asOf: v.today, policyVersion: version, counts: { ...pass.counts }, summary: pass.summary() };
+    },
+  };
+}
+
+/** Reads the job's file and applies each batch, reading the next batch while the last is applied. */
+async function passOver(q: Db, job: ImportJobRow, pass: ImportPass, beat: ReturnType<typeof heartbeat>): Promise<void> {
+  let applying: Promise<void> = Promise.resolve();
+  for await (const rows of batchesOf(q, job)) {
+    const cands = pass.read(rows);
+    await applying;
+    if (beat.cancelled) throw new Cancelled();
+    applying = pass.apply(cands).then(() => addRejects(q, job.id, pass.takeRejects()));
+    // Awaited after the next batch is read; until then a failure must not go unhandled.
+    applying.catch(() => {});
+    beat.progress(pass.counts);
+  }
+  await applying;
+  beat.progress(pass.counts);
+}
+
 /** Runs the dry run of a job now in 'analyzing': counts, grades, samples and rejected rows; writes no account. */
 export function startDryRun(db: Db, job: ImportJobRow, opts: { today: string; actor: Actor }): void {
   launch(db, job.id, async () => {
     const beat = heartbeat(db, job.id, 'analyzing', true);
     try {
       await clearRejects(db, job.id);
-      const setup = await setupOf(db, job, { ...opts, write: false });
+      await clearStaged(db, job.id);
+      // Prospects: each accepted row is kept, graded, so that confirming only has to write it.
+      const setup = await setupOf(db, job, { ...opts, write: false, stage: job.kind === 'prospects' });
       const pass = await ImportPass.open(db, setup);
-      for await (const rows of batchesOf(db, job)) {
-        await pass.apply(pass.read(rows));
-        await addRejects(db, job.id, pass.takeRejects());
-        beat.progress(pass.counts);
-        await beat.settle();
-        if (beat.cancelled) throw new Cancelled();
-      }
+      await passOver(db, job, pass, beat);
       await beat.stop();
       await db
         .update(importJobs)
@@ -208,31 +279,48 @@ export function startImport(db: Db, job: ImportJobRow, opts: { today: string; ac
         await tx.execute(sql`select pg_advisory_xact_lock(${IMPORT_LOCK})`);
         // The trigram indexes take new names in bulk: fewer, larger merges of their pending lists.
         await tx.execute(sql`set local gin_pending_list_limit = '32MB'`);
-        const setup = await setupOf(tx, job, { ...opts, write: true });
-        await clearRejects(tx, job.id);
-        const pass = await ImportPass.open(tx, setup);
-        let writing: Promise<void> = Promise.resolve();
-        for await (const rows of batchesOf(tx, job)) {
-          // Read the next batch while the previous one is written.
-          const cands = pass.read(rows);
-          await writing;
-          if (beat.cancelled) throw new Cancelled();
-          writing = pass.apply(cands).then(() => addRejects(tx, job.id, pass.takeRejects()));
-          // Awaited after the next batch is read; until then a failure must not go unhandled.
-          writing.catch(() => {});
-          beat.progress(pass.counts);
+        const prospects = job.kind === 'prospects';
+        const setup = await setupOf(tx, job, { ...opts, write: !prospects, stage: prospects });
+        let pass: ImportPass | null = null;
+        let staged: StagedResult | null = null;
+        const stagedSetup = (expect: { new: number; updated: number }) => ({ jobId: job.id, today: opts.today, policyVersion: setup.policyVersion, actor: opts.actor, expect });
+        const written = (n: number) => beat.progress({ processed: n, new: job.newRows, updated: job.updatedRows, unchanged: job.unchangedRows, rejected: job.rejectedRows });
+        if (prospects && job.asOf === opts.today && job.policyVersion === setup.policyVersion) {
+          // What the dry run kept, written set-based; in a savepoint, so a stale cache leaves nothing behind.
+          staged = await tx
+            .transaction((sp) => applyStaged(sp, stagedSetup({ new: job.newRows, updated: job.updatedRows }), written))
+            .catch((err: unknown) => {
+              if (err instanceof StaleDryRun) return null;
+              throw err;
+            });
         }
-        await writing;
+        if (!staged) {
+          // No dry run to trust (customers, or something changed since): the file again, in this transaction.
+          await clearRejects(tx, job.id);
+          if (prospects) await clearStaged(tx, job.id);
+          pass = await ImportPass.open(tx, setup);
+          await passOver(tx, job, pass, beat);
+          if (prospects) {
+            try {
+              staged = await applyStaged(tx, stagedSetup({ new: pass.counts.new, updated: pass.counts.updated }), written);
+            } catch (err) {
+              if (err instanceof StaleDryRun) throw new Error(`accounts were changed while the import ran (${err.message}); run the import again`);
+              throw err;
+            }
+          }
+        }
+        const toAssign = staged?.toAssign ?? pass!.toAssign;
         const { policy } = setup;
         const assign = async (ids: number[], cause: 'import' | 'grade_rose') => {
           let n = 0;
           for (let i = 0; i < ids.length; i += ASSIGN_CHUNK) n += (await assignAccounts(tx, ids.slice(i, i + ASSIGN_CHUNK), { policy, actor: opts.actor.name, actorId: opts.actor.id, cause })).length;
           return n;
         };
-        const assigned = await assign(pass.toAssign.created, 'import');
-        const reassigned = await assign(pass.toAssign.rose, 'grade_rose');
-        const c = pass.counts;
-        const result = { new: c.new, updated: c.updated, unchanged: c.unchanged, rejected: c.rejected, assigned, reassigned, gradeChanges: pass.summary().gradeChanges };
+        const assigned = await assign(toAssign.created, 'import');
+        const reassigned = await assign(toAssign.rose, 'grade_rose');
+        const c = pass ? pass.counts : { processed: job.newRows + job.updatedRows + job.unchangedRows + job.rejectedRows, new: job.newRows, updated: job.updatedRows, unchanged: job.unchangedRows, rejected: job.rejectedRows };
+        const summary = pass ? pass.summary() : (job.summary as ReturnType<ImportPass['summary']>);
+        const result = { new: c.new, updated: c.updated, unchanged: c.unchanged, rejected: c.rejected, assigned, reassigned, gradeChanges: summary.gradeChanges, fromDryRun: !pass };
         // A file that changed nothing leaves no trace in the audit trail.
         if (c.new + c.updated) await writeAudit(tx, {
           actor: opts.actor.name,
@@ -247,10 +335,11 @@ export function startImport(db: Db, job: ImportJobRow, opts: { today: string; ac
         await beat.stop();
         await tx
           .update(importJobs)
-          .set({ status: 'done', ...counts(pass), result: { ...result, summary: pass.summary() }, asOf: opts.today, policyVersion: setup.policyVersion, finishedAt: sql`now()`, heartbeatAt: sql`now()` })
+          .set({ status: 'done', processed: c.processed, newRows: c.new, updatedRows: c.updated, unchangedRows: c.unchanged, rejectedRows: c.rejected, result: { ...result, summary }, asOf: opts.today, policyVersion: setup.policyVersion, finishedAt: sql`now()`, heartbeatAt: sql`now()` })
           .where(eq(importJobs.id, job.id));
       });
       await db.delete(importFileChunks).where(eq(importFileChunks.jobId, job.id));
+      await clearStaged(db, job.id);
     } catch (err) {
       await beat.stop();
       await finishBadly(db, job.id, 'importing', err);
@@ -272,6 +361,7 @@ async function finishBadly(db: Db, jobId: number, from: 'analyzing' | 'importing
     .where(and(eq(importJobs.id, jobId), eq(importJobs.status, from)))
     .catch(() => {});
   await db.delete(importFileChunks).where(eq(importFileChunks.jobId, jobId)).catch(() => {});
+  await clearStaged(db, jobId).catch(() => {});
 }
 
 function shortError(err: unknown): string {

@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.ts';
-import { CsvFormatError, CsvReader, sniffDelimiter, utf8Decoder, type Delimiter } from './csv.ts';
+import { CsvFormatError, CsvReader, sniffDelimiter, utf8Decoder, type CsvRow, type Delimiter } from './csv.ts';
 import { deleteJob, putChunk } from './store.ts';
 import { slashedDateOrder, type DateOrder } from './values.ts';
 
@@ -12,8 +12,12 @@ const SAMPLE_ROWS = 3;
 
 export type ColumnInfo = { samples: string[]; dateOrder: DateOrder | null };
 
-export type Received =
-  | { ok: true; bytes: number; delimiter: Delimiter; header: string[]; rows: number; columns: ColumnInfo[] }
+/** Rows handed on while the file arrives (a dry run made during the upload: runner.ts, speculate). */
+export type RowSink<T> = { push(rows: CsvRow[]): Promise<void>; finish(): Promise<T> };
+export type SinkFactory<T> = (file: { header: string[]; delimiter: Delimiter; dateOrders: (DateOrder | null)[] }) => Promise<RowSink<T> | null>;
+
+export type Received<T = unknown> =
+  | { ok: true; bytes: number; delimiter: Delimiter; header: string[]; rows: number; columns: ColumnInfo[]; speculation: T | null }
   | { ok: false; status: 413 | 422; error: string; line?: number };
 
 export class TooLarge extends Error {}
@@ -41,7 +45,7 @@ export function formatBytes(n: number): string {
  * Stores the file of job `jobId` from its bytes and checks it is CSV. On any refusal the job (and
  * what was stored of it) is deleted. `max` bounds the bytes read.
  */
-export async function receiveFile(db: Db, jobId: number, bytes: AsyncIterable<Uint8Array>, max: number): Promise<Received> {
+export async function receiveFile<T>(db: Db, jobId: number, bytes: AsyncIterable<Uint8Array>, max: number, sinkFor?: SinkFactory<T>): Promise<Received<T>> {
   const decoder = utf8Decoder();
   const counter = { bytes: 0 };
   let pending = '';
@@ -52,24 +56,38 @@ export async function receiveFile(db: Db, jobId: number, bytes: AsyncIterable<Ui
   let rows = 0;
   let columns: ColumnInfo[] = [];
   let storing: Promise<void> = Promise.resolve();
+  // The rows go on to the sink (when there is one) as they come, read with the date orders known so
+  // far; a column found to be day-first after it already had a slashed date spoils what the sink made.
+  let sink: RowSink<T> | null = null;
+  let sinkAsked = false;
+  let dateOrders: (DateOrder | null)[] = [];
+  let slashedEarly: boolean[] = [];
 
-  const take = (list: { cells: string[] }[]) => {
+  const take = (list: CsvRow[]): CsvRow[] => {
+    const data: CsvRow[] = [];
     for (const r of list) {
       if (!header) {
         header = r.cells.map((h, i) => h.trim() || `Column ${i + 1}`);
         columns = header.map(() => ({ samples: [], dateOrder: null }));
+        dateOrders = header.map(() => null);
+        slashedEarly = header.map(() => false);
         continue;
       }
       rows++;
+      data.push(r);
       const cells = r.cells;
       for (let i = 0; i < cells.length && i < columns.length; i++) {
         const c = cells[i]!;
         const col = columns[i]!;
         if (col.samples.length < SAMPLE_ROWS && c.trim()) col.samples.push(c.length > 60 ? `${c.slice(0, 57)}…` : c);
         // A day above 12 in "a/b/yyyy" says how the whole column is written.
-        if (col.dateOrder === null && c.length >= 6 && c.length <= 40 && (c.charCodeAt(1) === 47 || c.charCodeAt(2) === 47) && slashedDateOrder(c) === 'dmy') col.dateOrder = 'dmy';
+        if (col.dateOrder === null && c.length >= 6 && c.length <= 40 && (c.charCodeAt(1) === 47 || c.charCodeAt(2) === 47)) {
+          if (slashedDateOrder(c) === 'dmy') col.dateOrder = dateOrders[i] = 'dmy';
+          else slashedEarly[i] = true;
+        }
       }
     }
+    return data;
   };
 
   const flush = async (text: string) => {
@@ -83,7 +101,15 @@ export async function receiveFile(db: Db, jobId: number, bytes: AsyncIterable<Ui
     storing = putChunk(db, jobId, n, text);
     // Awaited at the next piece or the end; until then a failure must not go unhandled.
     storing.catch(() => {});
-    take(reader.push(text));
+    await hand(take(reader.push(text)));
+  };
+
+  const hand = async (data: CsvRow[]) => {
+    if (!sinkAsked && header && sinkFor) {
+      sinkAsked = true;
+      sink = await sinkFor({ header, delimiter, dateOrders });
+    }
+    if (sink && data.length) await sink.push(data);
   };
 
   try {
@@ -98,10 +124,12 @@ export async function receiveFile(db: Db, jobId: number, bytes: AsyncIterable<Ui
     await flush(pending);
     await storing;
     if (!reader) return await refuse(db, jobId, { ok: false, status: 422, error: 'The file is empty.' });
-    take(await (reader as CsvReader).end());
+    await hand(take(await (reader as CsvReader).end()));
     if (!header) return await refuse(db, jobId, { ok: false, status: 422, error: 'The file is empty.' });
     if (rows === 0) return await refuse(db, jobId, { ok: false, status: 422, error: 'The file has a header but no rows.' });
-    return { ok: true, bytes: counter.bytes, delimiter, header, rows, columns };
+    const made = sink ? await (sink as RowSink<T>).finish() : null;
+    const spoiled = columns.some((c, i) => c.dateOrder === 'dmy' && slashedEarly[i]);
+    return { ok: true, bytes: counter.bytes, delimiter, header, rows, columns, speculation: spoiled ? null : made };
   } catch (err) {
     (reader as CsvReader | null)?.destroy();
     await storing.catch(() => {});
@@ -112,7 +140,7 @@ export async function receiveFile(db: Db, jobId: number, bytes: AsyncIterable<Ui
   }
 }
 
-async function refuse(db: Db, jobId: number, r: Extract<Received, { ok: false }>): Promise<Received> {
+async function refuse<T>(db: Db, jobId: number, r: Extract<Received, { ok: false }>): Promise<Received<T>> {
   await deleteJob(db, jobId);
   return r;
 }

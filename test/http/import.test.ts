@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { and, asc, count, eq, sql } from 'drizzle-orm';
-import { accounts, auditLog, gradeChanges, importFileChunks, importJobs } from '../../src/db/schema.ts';
+import { accounts, auditLog, gradeChanges, importFileChunks, importJobs, importRows } from '../../src/db/schema.ts';
+import { currentPolicy, savePolicy } from '../../src/policy/store.ts';
 import { createApp } from '../../src/app.tsx';
 import { parseConfig } from '../../src/config.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
@@ -220,6 +221,113 @@ describe('matching existing accounts', () => {
     expect(job.counts).toMatchObject({ unchanged: 1, updated: 0 });
     await confirm(t, job.id);
     expect((await db.select().from(accounts).where(eq(accounts.id, p.id)))[0]).toMatchObject({ employees: 700, revenue: 5_000_000, industry: 'Retail', version: p.version });
+  });
+});
+
+describe('between the dry run and the import', () => {
+  beforeEach(() => resetDatabase(database));
+  const kept = async (jobId: number) => (await db.select({ n: count() }).from(importRows).where(eq(importRows.jobId, jobId)))[0]!.n;
+  const csv = ['Name,Website,Employees', 'Acme Corporation,acme.example.com,2500', 'Beta Works,beta.example.com,40', 'Gamma,gamma.example.com,60'].join('\n');
+
+  it('confirming writes the rows the dry run kept, graded, without reading the file again, and keeps nothing after', async () => {
+    const acme = await insertProspect(db, { name: 'Acme Old Name', domain: 'acme.example.com', employees: 10, revenue: null, growthPct: null, need: null });
+    const t = testApp(db);
+    const job = await dryRun(t, csv);
+    expect(job.counts).toMatchObject({ new: 2, updated: 1 });
+    expect(await kept(job.id)).toBe(3);
+    const done = await confirm(t, job.id);
+    expect(done.status).toBe('done');
+    expect(done.result).toMatchObject({ new: 2, updated: 1, fromDryRun: true });
+    expect((await db.select().from(accounts).where(eq(accounts.id, acme.id)))[0]).toMatchObject({ name: 'Acme Corporation', employees: 2500, version: acme.version + 1 });
+    const beta = (await byName('Beta Works'))!;
+    const history = await db.select().from(gradeChanges).where(eq(gradeChanges.accountId, beta.id));
+    expect(history.map((h) => [h.fromGrade, h.toGrade, h.cause, h.reason === beta.reason])).toEqual([[null, beta.grade, 'import', true]]);
+    expect(history[0]!.reasons).not.toEqual([]);
+    expect(await kept(job.id)).toBe(0);
+  });
+
+  it('the dry run is made while the file arrives: the upload answers with it done, and the file is read once', async () => {
+    const t = testApp(db);
+    const res = await upload(t, csv);
+    expect(res.status).toBe(202);
+    const job = (await res.json()) as Job;
+    expect(job.status).toBe('ready');
+    expect(job.counts).toMatchObject({ processed: 3, new: 3, rejected: 0 });
+    expect(job.dryRun.grades.new).toBeDefined();
+    expect(await kept(job.id)).toBe(3);
+    // A different mapping chosen afterwards is a new dry run, and replaces what was kept.
+    const remap = await t.json('PUT', `/api/imports/${job.id}/mapping`, { name: 'Name', domain: null, employees: 'Employees' });
+    expect(remap.status).toBe(202);
+    expect(((await remap.json()) as Job).status).toBe('analyzing');
+    await importsIdle(db);
+    expect(((await (await t.get(`/api/imports/${job.id}`)).json()) as Job).status).toBe('ready');
+    const rows = await db.select({ domain: importRows.domain }).from(importRows).where(eq(importRows.jobId, job.id));
+    expect(rows.map((r) => r.domain)).toEqual([null, null, null]);
+  });
+
+  it('a column found to be day-first after a date it already read spoils the early dry run: it runs again from the file', async () => {
+    const t = testApp(db);
+    const file = ['Name,Website,Created Date', 'Early Co,early.example.com,03/04/2026', 'Late Co,late.example.com,25/04/2026'].join('\n');
+    const res = await upload(t, file);
+    expect(res.status).toBe(202);
+    const { id, status } = (await res.json()) as Job;
+    expect(status).toBe('analyzing');
+    await importsIdle(db);
+    const ready = (await (await t.get(`/api/imports/${id}`)).json()) as Job;
+    expect(ready.status).toBe('ready');
+    const done = await confirm(t, ready.id);
+    expect(done.status).toBe('done');
+    expect((await byName('Early Co'))!.addedOn).toBe('2026-04-03');
+    expect((await byName('Late Co'))!.addedOn).toBe('2026-04-25');
+  });
+
+  it('an account added since the dry run with a company\'s website is matched, not added twice', async () => {
+    const t = testApp(db);
+    const job = await dryRun(t, csv);
+    expect(job.counts).toMatchObject({ new: 3, updated: 0 });
+    const added = await insertProspect(db, { name: 'Beta (added by hand)', domain: 'beta.example.com', employees: 40 });
+    const done = await confirm(t, job.id);
+    expect(done.status).toBe('done');
+    expect(done.result).toMatchObject({ new: 2, updated: 1, fromDryRun: false });
+    const betas = await db.select().from(accounts).where(eq(accounts.domain, 'beta.example.com'));
+    expect(betas.map((b) => [b.id, b.name])).toEqual([[added.id, 'Beta Works']]);
+  });
+
+  it('an account edited since the dry run is updated from what it is now, not from what the dry run read', async () => {
+    const acme = await insertProspect(db, { name: 'Acme Old Name', domain: 'acme.example.com', employees: 10, industry: null, revenue: null, growthPct: null, need: null });
+    const t = testApp(db);
+    const job = await dryRun(t, csv);
+    await db.update(accounts).set({ industry: 'Aerospace', version: sql`${accounts.version} + 1` }).where(eq(accounts.id, acme.id));
+    const done = await confirm(t, job.id);
+    expect(done.status).toBe('done');
+    expect(done.result).toMatchObject({ updated: 1, fromDryRun: false });
+    expect((await db.select().from(accounts).where(eq(accounts.id, acme.id)))[0]).toMatchObject({ name: 'Acme Corporation', employees: 2500, industry: 'Aerospace', version: acme.version + 2 });
+  });
+
+  it('when the kept rows are gone (a crash or a fail-over empties them), the import works from the file', async () => {
+    const t = testApp(db);
+    const job = await dryRun(t, csv);
+    await db.execute(sql`delete from import_rows`);
+    const before = await tally();
+    const done = await confirm(t, job.id);
+    expect(done.status).toBe('done');
+    expect(done.result).toMatchObject({ new: 3, fromDryRun: false });
+    expect((await tally()).accounts).toBe(before.accounts + 3);
+  });
+
+  it('a policy saved since the dry run grades by the new policy', async () => {
+    const t = testApp(db);
+    const job = await dryRun(t, csv);
+    const before = await currentPolicy(db);
+    const edited = structuredClone(before.policy);
+    edited.grading.fit.fitOnlyC += 1;
+    expect(await savePolicy(db, { basedOn: before.version, policy: edited, note: null, actor: { name: 'test' } })).toMatchObject({ ok: true });
+    const { version } = await currentPolicy(db);
+    expect(version).toBeGreaterThan(before.version);
+    const done = await confirm(t, job.id);
+    expect(done.status).toBe('done');
+    expect(done.result).toMatchObject({ new: 3, fromDryRun: false });
+    expect((await byName('Gamma'))!.policyVersion).toBe(version);
   });
 });
 
