@@ -43,14 +43,19 @@ const ctxOf = (c: Context<AppEnv>) => ({ today: c.var.deps.clock.today(), actor:
 
 const notFoundPage = (c: Context) => c.html(<MessagePage title="Import not found" message="There is no import with that number." />, 404);
 
-async function jobPage(c: Context<AppEnv>, id: number, extra: { problem?: string; notice?: string; mappingErrors?: Record<string, string>; mappingValues?: Mapping } = {}, status: 200 | 409 | 422 = 200) {
+/** What the page says just after the import was confirmed: the job may be running still, or done already (the page reloads itself when it ends). */
+const CONFIRMED_NOTICES: Partial<Record<string, string>> = { importing: 'The import is running.', done: 'The import is done.' };
+
+async function jobPage(c: Context<AppEnv>, id: number, extra: { problem?: string; notice?: string; confirmed?: boolean; mappingErrors?: Record<string, string>; mappingValues?: Mapping } = {}, status: 200 | 409 | 422 = 200) {
   const db = c.var.deps.db;
   await reapStale(db);
   const job = await getJob(db, id);
   if (!job) return notFoundPage(c);
   const page = Number(c.req.query('page') ?? '1');
   const rejects = await rejectsPage(db, id, Number.isInteger(page) && page > 0 ? page : 1);
-  return c.html(<ImportJobPage job={job} rejects={rejects} {...extra} />, status);
+  const { confirmed, ...rest } = extra;
+  const notice = rest.notice ?? (confirmed ? CONFIRMED_NOTICES[job.status] : undefined);
+  return c.html(<ImportJobPage job={job} rejects={rejects} {...rest} notice={notice} />, status);
 }
 
 /** The mapping a form posts: each field's column index ("" for none) and the revenue scale. */
@@ -112,8 +117,7 @@ export function importPages() {
   app.get('/imports/:id', async (c) => {
     const id = parseId(c.req.param('id'));
     if (!id) return notFoundPage(c);
-    const notice = c.req.query('confirmed') ? 'The import is running.' : undefined;
-    return jobPage(c, id, { notice });
+    return jobPage(c, id, { confirmed: Boolean(c.req.query('confirmed')) });
   });
 
   app.get('/imports/:id/progress', async (c) => {
