@@ -24,7 +24,9 @@ export async function startServer(script: string, env: Record<string, string>, t
   // BENCH_CPU_PROF=1: each server writes a V8 CPU profile to bench/.out/profiles/ when it stops
   // (summarise one with: node bench/cpu-top.mjs bench/.out/profiles).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', '.out', 'profiles')] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(ROOT, 'bench', 'servers', script)], {
+  // BENCH_NODE_ARGS: more flags for the servers' node (e.g. --trace-gc), space-separated.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...prof, ...extra, '--import', 'tsx', join(ROOT, 'bench', 'servers', script)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],

@@ -100,7 +100,7 @@ export async function ensureImportCsv(rows: number): Promise<{ path: string; byt
 }
 
 /** A fresh database: migrated, the default policy, the reps the file names, a manager with an API token, and a tenth of the file's companies as accounts already. */
-async function prepareDatabase(cluster: PgCluster, rows: number): Promise<{ url: string; token: string; existing: number }> {
+export async function prepareDatabase(cluster: PgCluster, rows: number): Promise<{ url: string; token: string; existing: number }> {
   const admin = postgres(cluster.url(), { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop database if exists ${IMPORT_DATABASE} with (force)`);
   await admin.unsafe(`create database ${IMPORT_DATABASE}`);

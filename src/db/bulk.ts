@@ -24,22 +24,18 @@ function arrayLiteral(list: readonly unknown[]): string {
   return `{${list.map((v) => (v === null || v === undefined ? 'NULL' : `"${String(v).replace(/["\\]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
 }
 
-function cell(v: unknown, type: BulkType): string {
-  if (v === null || v === undefined) return '\\N';
-  switch (type) {
-    case 'int':
-    case 'float8':
-      return String(v);
-    case 'bool':
-      return v ? 't' : 'f';
-    case 'text[]':
-      return esc(arrayLiteral(v as unknown[]));
-    case 'jsonb':
-      return esc(typeof v === 'string' ? v : JSON.stringify(v));
-    default:
-      return esc(String(v));
-  }
-}
+const NULL = '\\N';
+
+/** One encoder per column type, chosen once per statement rather than per cell. */
+const ENCODE: Record<BulkType, (v: unknown) => string> = {
+  int: (v) => (v === null || v === undefined ? NULL : String(v)),
+  float8: (v) => (v === null || v === undefined ? NULL : String(v)),
+  bool: (v) => (v === null || v === undefined ? NULL : v ? 't' : 'f'),
+  date: (v) => (v === null || v === undefined ? NULL : String(v)),
+  text: (v) => (v === null || v === undefined ? NULL : esc(String(v))),
+  'text[]': (v) => (v === null || v === undefined ? NULL : esc(arrayLiteral(v as unknown[]))),
+  jsonb: (v) => (v === null || v === undefined ? NULL : esc(typeof v === 'string' ? v : JSON.stringify(v))),
+};
 
 /** Inserts `rows` (each an array in the order of `columns`) into `table`. */
 export async function bulkInsert(db: Db, table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]): Promise<void> {
@@ -47,17 +43,19 @@ export async function bulkInsert(db: Db, table: string, columns: readonly BulkCo
   const names = columns.map(([n]) => `"${n}"`).join(', ');
   const client = pgJsClient(db);
   if (client) {
-    const parts: string[] = [];
+    const encoders = columns.map(([, type]) => ENCODE[type]);
+    const n = encoders.length;
+    let text = '';
     for (const r of rows) {
-      let line = '';
-      for (let i = 0; i < columns.length; i++) line += (i ? '\t' : '') + cell(r[i], columns[i]![1]);
-      parts.push(line);
+      let line = encoders[0]!(r[0]);
+      for (let i = 1; i < n; i++) line += '\t' + encoders[i]!(r[i]);
+      text += line + '\n';
     }
     const stream = await client.unsafe(`copy "${table}" (${names}) from stdin`).writable();
     await new Promise<void>((resolve, reject) => {
       stream.on('error', reject);
       stream.on('finish', () => resolve());
-      stream.end(`${parts.join('\n')}\n`);
+      stream.end(text);
     });
     return;
   }

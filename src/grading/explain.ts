@@ -57,6 +57,8 @@ const FACTOR_LABELS = { size: 'size', revenue: 'revenue', growth: 'growth', need
 const ONE_DECIMAL = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
 export function formatNumber(n: number): string {
+  // Small whole numbers read the same either way, and String() is far cheaper than Intl.
+  if (Number.isInteger(n) && n > -1000 && n < 1000) return String(n);
   return ONE_DECIMAL.format(n);
 }
 

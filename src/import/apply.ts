@@ -98,6 +98,8 @@ export type PassSetup = {
   write: boolean;
   /** Keep each accepted row in import_rows, graded, for the import to write set-based (prospects). */
   stage?: boolean;
+  /** Staged rows may be written while the next batch is read (on a pool, never in a transaction). */
+  overlapWrites?: boolean;
   rows: RowContext;
 };
 
@@ -191,6 +193,7 @@ export class ImportPass {
   private gradeMoves = 0;
   private seen = new KeyLines();
   private rejects: Reject[] = [];
+  private staging: Promise<void>[] = [];
   private grader: Grader;
   private gctx: GradingContext;
   /** Accounts the ownership rules must place once everything is written (new without an owner; grades that rose). */
@@ -357,7 +360,20 @@ export class ImportPass {
         u.g && u.moved ? explain(u.g, grading) : null, audit.before, audit.after,
       ]);
     }
-    await bulkInsert(this.q, 'import_rows', STAGE_COLUMNS, rows);
+    if (!this.s.overlapWrites) return bulkInsert(this.q, 'import_rows', STAGE_COLUMNS, rows);
+    // On the pool, the rows are written on another connection while the next batch is matched and
+    // graded; at most two batches wait, so memory stays bounded.
+    const write = (this.staging.at(-1) ?? Promise.resolve()).then(() => bulkInsert(this.q, 'import_rows', STAGE_COLUMNS, rows));
+    write.catch(() => {});
+    this.staging.push(write);
+    while (this.staging.length > 2) await this.staging.shift();
+  }
+
+  /** Waits for the rows being kept (stage with overlapWrites); throws what failed. */
+  async flushed(): Promise<void> {
+    const pending = this.staging;
+    this.staging = [];
+    await Promise.all(pending);
   }
 
   /** Whether an update's new grade needs a more senior owner than the old one. */

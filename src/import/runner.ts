@@ -203,6 +203,7 @@ export async function speculate(
     actor: v.actor,
     write: false,
     stage: v.kind === 'prospects',
+    overlapWrites: true,
     rows: rowContext({ kind: v.kind, header: v.header, mapping: v.mapping, today: v.today, decimalComma: v.delimiter === ';', dateOrders: v.dateOrders }),
   });
   let batch: CsvRow[] = [];
@@ -225,6 +226,7 @@ export async function speculate(
     async finish() {
       if (batch.length) await flush();
       await applying;
+      await pass.flushed();
       return { mapping: v.mapping, asOf: v.today, policyVersion: version, counts: { ...pass.counts }, summary: pass.summary() };
     },
   };
@@ -255,8 +257,9 @@ export function startDryRun(db: Db, job: ImportJobRow, opts: { today: string; ac
       await clearStaged(db, job.id);
       // Prospects: each accepted row is kept, graded, so that confirming only has to write it.
       const setup = await setupOf(db, job, { ...opts, write: false, stage: job.kind === 'prospects' });
-      const pass = await ImportPass.open(db, setup);
+      const pass = await ImportPass.open(db, { ...setup, overlapWrites: true });
       await passOver(db, job, pass, beat);
+      await pass.flushed();
       await beat.stop();
       await db
         .update(importJobs)

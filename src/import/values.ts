@@ -29,6 +29,7 @@ const SCALES: Record<string, number> = {
   k: 1e3, thousand: 1e3, thousands: 1e3, m: 1e6, mm: 1e6, mn: 1e6, mio: 1e6, million: 1e6, millions: 1e6,
   b: 1e9, bn: 1e9, billion: 1e9, billions: 1e9, t: 1e12, trillion: 1e12,
 };
+const PLAIN = /^\d{1,15}(?:\.\d{1,15})?$/;
 const CURRENCY = /^(?:[$€£¥₹]|usd|eur|gbp|chf|cad|aud|us\$|a\$|c\$)\s*|\s*(?:[$€£¥₹]|usd|eur|gbp|chf|cad|aud)$/i;
 
 /**
@@ -51,6 +52,8 @@ export function readNumber(cell: string | undefined, style: NumberStyle = { deci
 }
 
 function parseAmount(raw: string, style: NumberStyle): number | null {
+  // Most cells are plain digits: no need for the general path.
+  if (PLAIN.test(raw) && !(style.decimalComma && raw.includes('.'))) return Number(raw);
   let s = raw.replace(/[\u00a0\u202f\u2009]/g, ' ').trim();
   let negative = false;
   if (/^\(.*\)$/.test(s)) {
