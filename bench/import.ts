@@ -253,6 +253,7 @@ export function importMarkdown(runs: ImportRun[], opts: { goals: boolean }): str
       fmt(r.totalMs / r.copyMs, 1) + '×',
       fmtMiB(r.peakRss),
       opts.goals && g ? `< ${fmtMs(g)}: ${goal(r.totalMs < g)}` : '–',
+      opts.goals && g ? `< ${fmtMs(g)}: ${goal(r.importMs < g)}` : '–',
     ];
   });
   const counts = runs.map((r) => [
@@ -269,9 +270,9 @@ export function importMarkdown(runs: ImportRun[], opts: { goals: boolean }): str
   return [
     '### 10. CSV import end to end, PostgreSQL',
     '',
-    'A Salesforce-shaped accounts file (12 columns: quoted names with commas, `"$12,345,678.00"` revenue, `"1,234"` employees, ISO and US dates, blank and `n/a` cells; 1 row in 400 bad, 1 in 500 a repeat of the row before) imported through the app server over HTTP, as an API client would: the file streamed as the body of `POST /api/imports` (parsed and stored as it arrives), the dry run, then `POST /api/imports/:id/confirm` (one transaction), each polled until done. Each size has its own database, where a tenth of the companies are accounts already (with fewer facts, so those rows update) and the file names 60 existing reps as owners (2 % blank: placed by the ownership rules). **Total** is from the first byte sent to the import committed; rows/s is over the total. COPY is PostgreSQL loading the same file into a plain table of 12 text columns: no parsing in JS, no validation, no matching, no grading, no indexes — the floor. Peak RSS is the app server process\'s high-water mark over both imports of the file (it was ' + runs.map((r) => fmtMiB(r.startRss)).join(' / ') + ' after start-up).',
+    'A Salesforce-shaped accounts file (12 columns: quoted names with commas, `"$12,345,678.00"` revenue, `"1,234"` employees, ISO and US dates, blank and `n/a` cells; 1 row in 400 bad, 1 in 500 a repeat of the row before) imported through the app server over HTTP, as an API client would: the file streamed as the body of `POST /api/imports`, then `POST /api/imports/:id/confirm` (one transaction), each polled until done. The upload parses, validates, matches and grades every row as it arrives — the dry run for the proposed mapping — and keeps each accepted row, graded and explained, in `import_rows` (COPY); **dry run** is what is left to wait for after the upload answers (nothing, when the mapping is the proposed one). **Import** is confirm to committed: checks that the dry run still holds, then new accounts with their first grade change, updates, grade changes, audit entries and owners, set-based in one transaction. Goals are checked against the total (first byte to committed) and against the import step alone. Each size has its own database, where a tenth of the companies are accounts already (with fewer facts, so those rows update) and the file names 60 existing reps as owners (2 % blank: placed by the ownership rules). **Total** is from the first byte sent to the import committed; rows/s is over the total. COPY is PostgreSQL loading the same file into a plain table of 12 text columns: no parsing in JS, no validation, no matching, no grading, no indexes — the floor. Peak RSS is the app server process\'s high-water mark over both imports of the file (it was ' + runs.map((r) => fmtMiB(r.startRss)).join(' / ') + ' after start-up).',
     '',
-    table(['rows', 'file', 'upload + parse', 'dry run', 'import', 'total', 'rows/s', 'COPY', 'vs COPY', 'peak RSS', 'goal'], rows),
+    table(['rows', 'file', 'upload + dry run', 'dry run wait', 'import', 'total', 'rows/s', 'COPY', 'vs COPY', 'peak RSS', 'goal (total)', 'goal (import step)'], rows),
     '',
     table(['rows', 'accounts before', 'new', 'updated', 'unchanged', 'rejected', 'owners assigned', 'same file again', 'database after'], counts),
     '',

@@ -28,15 +28,19 @@ export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.me
 // is back). Upstream: porsager/postgres issues 1154 and 1208. Until a release fixes it, its
 // connection module is patched as it loads: a write without a socket is dropped and the deferred
 // write is reset when the connection closes. test/http/crash-postgres.test.ts fails without it.
+// Also, a COPY FROM STDIN that the server refuses part way (a constraint, a trigger) never ends:
+// the error reaches neither the query nor the stream once it is finishing, so the stream's final
+// callback is given the error (test/http/import.test.ts, "a dry run that fails during the upload").
 const POSTGRES_JS_PATCH = `
 export async function load(url, context, nextLoad) {
   const result = await nextLoad(url, context);
   if (!/[\\/]postgres[\\/]src[\\/]connection\\.js$/.test(url) || result.source == null) return result;
   const text = typeof result.source === 'string' ? result.source : new TextDecoder().decode(result.source);
   const guarded = text.replace('const x = socket.write(chunk, fn)', 'if (!socket) { nextWriteTimer !== null && clearImmediate(nextWriteTimer); chunk = nextWriteTimer = null; return false }\\n    const x = socket.write(chunk, fn)');
-  const source = guarded.replaceAll('clearImmediate(nextWriteTimer)\\n', 'clearImmediate(nextWriteTimer), chunk = nextWriteTimer = null\\n');
-  // A marker for the tests: both changes applied (a new postgres.js may no longer need them).
-  const marker = guarded !== text && source !== guarded ? '\\nglobalThis.__pipegradePostgresJsPatched = true;\\n' : '';
+  const reset = guarded.replaceAll('clearImmediate(nextWriteTimer)\\n', 'clearImmediate(nextWriteTimer), chunk = nextWriteTimer = null\\n');
+  const source = reset.replace('stream && (stream.destroy(err), stream = null)', 'stream && (stream.destroy(err), stream = null)\\n    final && (final(err), final = null)');
+  // Markers for the tests: the changes applied (a new postgres.js may no longer need them).
+  const marker = (guarded !== text && reset !== guarded ? '\\nglobalThis.__pipegradePostgresJsPatched = true;\\n' : '') + (source !== reset ? '\\nglobalThis.__pipegradePostgresJsCopyPatched = true;\\n' : '');
   return { ...result, source: source + marker };
 }`;
 let patched = false;

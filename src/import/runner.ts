@@ -192,7 +192,7 @@ export type Speculation = {
 export async function speculate(
   db: Db,
   v: { jobId: number; fileName: string; kind: ImportKind; header: string[]; mapping: Mapping; delimiter: Delimiter; dateOrders: readonly (DateOrder | null)[]; today: string; actor: Actor },
-): Promise<RowSink<Speculation>> {
+): Promise<RowSink<Speculation | null>> {
   const { version, policy } = await currentPolicy(db);
   const pass = await ImportPass.open(db, {
     importId: v.jobId,
@@ -216,18 +216,42 @@ export async function speculate(
     // Awaited with the next batch or at the end; until then a failure must not go unhandled.
     applying.catch(() => {});
   };
+  // A head start only: if it fails, the upload goes on and the dry run runs after it, where a
+  // failure is shown on the job.
+  let failed = false;
+  const giveUp = (err: unknown) => {
+    failed = true;
+    batch = [];
+    console.error(`[import] job ${v.jobId}: the dry run during the upload stopped (${errorForLog(err)}); it will run after the upload`);
+  };
   return {
     async push(rows) {
-      for (const r of rows) {
-        batch.push(r);
-        if (batch.length >= BATCH) await flush();
+      if (failed) return;
+      try {
+        for (const r of rows) {
+          batch.push(r);
+          if (batch.length >= BATCH) await flush();
+        }
+      } catch (err) {
+        giveUp(err);
       }
     },
     async finish() {
-      if (batch.length) await flush();
-      await applying;
-      await pass.flushed();
-      return { mapping: v.mapping, asOf: v.today, policyVersion: version, counts: { ...pass.counts }, summary: pass.summary() };
+      if (failed) {
+        // Let what is still being written end, so nothing lands after the real dry run begins.
+        await applying.catch(() => {});
+        await pass.flushed().catch(() => {});
+        return null;
+      }
+      try {
+        if (batch.length) await flush();
+        await applying;
+        await pass.flushed();
+        return { mapping: v.mapping, asOf: v.today, policyVersion: version, counts: { ...pass.counts }, summary: pass.summary() };
+      } catch (err) {
+        giveUp(err);
+        return null;
+      }
     },
   };
 }

@@ -265,6 +265,27 @@ describe('between the dry run and the import', () => {
     expect(rows.map((r) => r.domain)).toEqual([null, null, null]);
   });
 
+  it('a dry run that fails during the upload does not fail the upload: it runs again after, and its failure is shown on the job', async () => {
+    await db.execute(sql`create or replace function import_test_boom() returns trigger language plpgsql as $$
+      begin if new.name = 'Boom Co' then raise exception 'injected failure on %', new.name; end if; return new; end $$`);
+    await db.execute(sql`create trigger import_test_boom before insert on import_rows for each row execute function import_test_boom()`);
+    try {
+      const t = testApp(db);
+      const res = await upload(t, ['Name,Website', 'Fine Co,fine.example.com', 'Boom Co,boom.example.com'].join('\n'));
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as Job;
+      await importsIdle(db);
+      const job = (await (await t.get(`/api/imports/${id}`)).json()) as Job;
+      expect(job.status).toBe('failed');
+      expect(job.error).toContain('injected failure on Boom Co');
+      expect(await kept(id)).toBe(0);
+      expect((await tally()).accounts).toBe(0);
+    } finally {
+      await db.execute(sql`drop trigger if exists import_test_boom on import_rows`);
+      await db.execute(sql`drop function if exists import_test_boom()`);
+    }
+  });
+
   it('a column found to be day-first after a date it already read spoils the early dry run: it runs again from the file', async () => {
     const t = testApp(db);
     const file = ['Name,Website,Created Date', 'Early Co,early.example.com,03/04/2026', 'Late Co,late.example.com,25/04/2026'].join('\n');
