@@ -150,7 +150,7 @@ export function customerApi() {
     if (!id) return notFoundJson(c, 'customer');
     const body = await jsonBody(c);
     if (!body.ok) return body.response;
-    const parsed = touchSchema(c.var.deps.clock.today()).safeParse(body.body);
+    const parsed = touchSchema(c.var.deps.clock.today()).strict().safeParse(body.body);
     if (!parsed.success) return validationError(c, parsed.error);
     const r = await logTouch(c.var.deps.db, id, parsed.data, { today: c.var.deps.clock.today(), actor: c.var.actor });
     if (!r.ok) return notFoundJson(c, 'customer');
@@ -169,7 +169,7 @@ export function customerApi() {
     const today = c.var.deps.clock.today();
     const body = await jsonBody(c);
     if (!body.ok) return body.response;
-    const parsed = newDealSchema(today).safeParse(body.body);
+    const parsed = newDealSchema(today, { strict: true }).safeParse(body.body);
     if (!parsed.success) return validationError(c, parsed.error);
     const r = await createDeal(c.var.deps.db, id, parsed.data, { today, actor: c.var.actor });
     if (!r.ok) return r.reason === 'not_found' ? notFoundJson(c, 'account') : dealFailure(c, r);

@@ -29,18 +29,20 @@ export const dealFields = {
   expectedCloseOn: optionalDate(),
 };
 
+const newDealFields = {
+  ...dealFields,
+  status: optionalEnum(DEAL_STATUSES),
+  closedOn: optionalDate(),
+  lostReason: optionalText(500),
+};
+
 /**
  * A new deal: open by default; it may be entered as already won (closed today unless a past
- * close date is given) or lost (with its reason).
+ * close date is given) or lost (with its reason). `strict` (the API) refuses unknown fields, as
+ * the API's edits do; the form ignores the extra fields a browser sends.
  */
-export function newDealSchema(today: string) {
-  return z
-    .object({
-      ...dealFields,
-      status: optionalEnum(DEAL_STATUSES),
-      closedOn: optionalDate(),
-      lostReason: optionalText(500),
-    })
+export function newDealSchema(today: string, opts: { strict?: boolean } = {}) {
+  return (opts.strict ? z.strictObject(newDealFields) : z.object(newDealFields))
     .superRefine((d, ctx) => {
       const status = d.status ?? 'open';
       if (status === 'open' && d.closedOn) ctx.addIssue({ code: 'custom', path: ['closedOn'], message: 'only a won or lost deal has a close date' });

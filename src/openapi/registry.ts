@@ -14,7 +14,7 @@ import { listQuerySchema } from '../prospects/queries.ts';
 import { newProspectSchema, prospectPatchSchema, signalSchema, statusChangeSchema } from '../prospects/validation.ts';
 import { reviewQuerySchema } from '../review/queries.ts';
 import { actionItemPatchSchema, actionItemSchema, noteSchema } from '../review/validation.ts';
-import { newUserSchema, userPatchSchema } from '../users/validation.ts';
+import { newUserApiSchema, userPatchSchema } from '../users/validation.ts';
 import {
   ConflictSchema,
   CustomerSchema,
@@ -115,12 +115,12 @@ const object = z.record(z.string(), z.unknown());
 export const OPERATIONS: ApiOperation[] = [
   // Prospects
   { method: 'GET', path: '/api/prospects', tag: 'Prospects', summary: 'List prospects with the list page filters, and counts per grade', query: listQuerySchema, responses: [ok('A page of prospects.', page('prospects', ProspectSchema).extend({ counts: object }))] },
-  { method: 'POST', path: '/api/prospects', tag: 'Prospects', summary: 'Add a prospect (graded, and placed by the ownership rules)', body: newProspectSchema(DAY), responses: [created('The prospect, graded.', ProspectSchema)] },
+  { method: 'POST', path: '/api/prospects', tag: 'Prospects', summary: 'Add a prospect (graded, and placed by the ownership rules)', body: newProspectSchema(DAY).strict(), responses: [created('The prospect, graded.', ProspectSchema)] },
   { method: 'GET', path: '/api/prospects/:id', tag: 'Prospects', summary: 'One prospect with its live grading: reasons and fit factors', params: idParam('prospect'), responses: [ok('The prospect and its grading.', ProspectSchema.extend({ grading: object })), notFound('prospect')] },
   { method: 'PATCH', path: '/api/prospects/:id', tag: 'Prospects', summary: 'Change some fields (send the version you read)', params: idParam('prospect'), body: prospectPatchSchema(DAY), responses: [ok('The prospect, re-graded.', ProspectSchema), notFound('prospect'), conflict('The prospect changed since that version.')] },
   { method: 'PUT', path: '/api/prospects/:id', tag: 'Prospects', summary: 'The same as PATCH', params: idParam('prospect'), body: prospectPatchSchema(DAY), responses: [ok('The prospect, re-graded.', ProspectSchema), notFound('prospect'), conflict('The prospect changed since that version.')] },
   { method: 'GET', path: '/api/prospects/:id/signals', tag: 'Prospects', summary: "A prospect's signals", params: idParam('prospect'), responses: [ok('Its signals.', z.object({ signals: z.array(SignalSchema) })), notFound('prospect')] },
-  { method: 'POST', path: '/api/prospects/:id/signals', tag: 'Prospects', summary: 'Log a signal (re-grades the prospect)', params: idParam('prospect'), body: signalSchema(DAY), responses: [created('The signal and the prospect re-graded.', z.object({ signal: SignalSchema, prospect: ProspectSchema })), notFound('prospect')] },
+  { method: 'POST', path: '/api/prospects/:id/signals', tag: 'Prospects', summary: 'Log a signal (re-grades the prospect)', params: idParam('prospect'), body: signalSchema(DAY).strict(), responses: [created('The signal and the prospect re-graded.', z.object({ signal: SignalSchema, prospect: ProspectSchema })), notFound('prospect')] },
   { method: 'GET', path: '/api/prospects/:id/history', tag: 'Prospects', summary: "A prospect's grade changes, with their causes", params: idParam('prospect'), responses: [ok('Its grade history.', z.object({ history: z.array(GradeChangeSchema) })), notFound('prospect')] },
   { method: 'POST', path: '/api/prospects/:id/disqualification', tag: 'Prospects', summary: 'Disqualify a prospect (with a reason)', params: idParam('prospect'), body: statusBody, responses: [ok('The prospect.', ProspectSchema), notFound('prospect'), conflict('The prospect changed since that version.')] },
   { method: 'POST', path: '/api/prospects/:id/loss', tag: 'Prospects', summary: 'Mark a prospect lost (with a reason)', params: idParam('prospect'), body: statusBody, responses: [ok('The prospect.', ProspectSchema), notFound('prospect'), conflict('The prospect changed since that version.')] },
@@ -132,9 +132,9 @@ export const OPERATIONS: ApiOperation[] = [
   { method: 'GET', path: '/api/customers/:id', tag: 'Customers', summary: 'One customer: deals, live tier with reasons, tier history, the grade it closed at', params: idParam('customer'), responses: [ok('The customer.', CustomerSchema.extend({ tiering: object, deals: z.array(DealSchema), tierHistory: z.array(object) })), notFound('customer')] },
   { method: 'PUT', path: '/api/customers/:id/payment', tag: 'Customers', summary: 'Set the average days paid late (re-scores the tier)', params: idParam('customer'), body: paymentSchema, responses: [ok('The customer, re-tiered.', CustomerSchema), notFound('customer'), conflict('The customer changed since that version.')] },
   { method: 'GET', path: '/api/customers/:id/touches', tag: 'Customers', summary: "A customer's touches (calls, meetings, visits)", params: idParam('customer'), responses: [ok('Its touches.', z.object({ touches: z.array(object) })), notFound('customer')] },
-  { method: 'POST', path: '/api/customers/:id/touches', tag: 'Customers', summary: 'Log a touch with a customer', params: idParam('customer'), body: touchSchema(DAY), responses: [created('The touch.', z.object({ touch: object })), notFound('customer')] },
+  { method: 'POST', path: '/api/customers/:id/touches', tag: 'Customers', summary: 'Log a touch with a customer', params: idParam('customer'), body: touchSchema(DAY).strict(), responses: [created('The touch.', z.object({ touch: object })), notFound('customer')] },
   { method: 'GET', path: '/api/accounts/:id/deals', tag: 'Deals', summary: "An account's deals", params: idParam('account'), responses: [ok('Its deals.', z.object({ deals: z.array(DealSchema) })), notFound('account')] },
-  { method: 'POST', path: '/api/accounts/:id/deals', tag: 'Deals', summary: 'Add a deal (a won one may convert the prospect into a customer)', params: idParam('account'), body: newDealSchema(DAY), responses: [created('The deal and the account, with what it caused.', object), notFound('account')] },
+  { method: 'POST', path: '/api/accounts/:id/deals', tag: 'Deals', summary: 'Add a deal (a won one may convert the prospect into a customer)', params: idParam('account'), body: newDealSchema(DAY, { strict: true }), responses: [created('The deal and the account, with what it caused.', object), notFound('account')] },
   { method: 'GET', path: '/api/deals/:id', tag: 'Deals', summary: 'One deal', params: idParam('deal'), responses: [ok('The deal.', DealSchema), notFound('deal')] },
   { method: 'PATCH', path: '/api/deals/:id', tag: 'Deals', summary: 'Edit a deal (send the version you read)', params: idParam('deal'), body: dealPatchSchema, responses: [ok('The deal and its account.', object), notFound('deal'), conflict('The deal changed since that version.')] },
   { method: 'POST', path: '/api/deals/:id/win', tag: 'Deals', summary: 'Win a deal (the first won deal converts the prospect)', params: idParam('deal'), body: dealWinSchema(DAY).strict(), bodyOptional: true, responses: [ok('The deal and its account.', object), notFound('deal'), conflict('The deal changed since that version.')] },
@@ -190,7 +190,7 @@ export const OPERATIONS: ApiOperation[] = [
   // Team and audit
   { method: 'GET', path: '/api/me', tag: 'Team', summary: 'Who the token belongs to', responses: [ok('The user.', UserSchema)] },
   { method: 'GET', path: '/api/users', tag: 'Team', summary: 'The team', responses: [ok('Everyone.', z.object({ users: z.array(UserSchema) }))] },
-  { method: 'POST', path: '/api/users', tag: 'Team', summary: 'Add someone (without a password they use the API only)', body: newUserSchema, responses: [created('The user.', UserSchema)] },
+  { method: 'POST', path: '/api/users', tag: 'Team', summary: 'Add someone (without a password they use the API only)', body: newUserApiSchema, responses: [created('The user.', UserSchema)] },
   { method: 'GET', path: '/api/users/:id', tag: 'Team', summary: 'One user', params: idParam('user'), responses: [ok('The user.', UserSchema), notFound('user')] },
   { method: 'PATCH', path: '/api/users/:id', tag: 'Team', summary: 'Change some fields of a user (version optional)', params: idParam('user'), body: userPatchSchema, responses: [ok('The user, and how many of their accounts were reassigned.', UserSchema.extend({ reassignedAccounts: z.number().int() })), notFound('user'), conflict('The user changed since that version.')] },
   { method: 'GET', path: '/api/audit', tag: 'Team', summary: 'The audit trail, newest first', query: auditQuerySchema, responses: [ok('A page of entries.', page('entries'))] },

@@ -82,7 +82,8 @@ export function prospectApi() {
     const today = c.var.deps.clock.today();
     const body = await jsonBody(c);
     if (!body.ok) return body.response;
-    const parsed = newProspectSchema(today).safeParse(body.body);
+    // Strict, as the edits are: a misspelt field is refused, not dropped (the form ignores a browser's extras).
+    const parsed = newProspectSchema(today).strict().safeParse(body.body);
     if (!parsed.success) return validationError(c, parsed.error);
     const r = await createProspect(c.var.deps.db, parsed.data, { today, actor: c.var.actor });
     if (!r.ok) return failure(c, r);
@@ -139,7 +140,7 @@ export function prospectApi() {
     const today = c.var.deps.clock.today();
     const body = await jsonBody(c);
     if (!body.ok) return body.response;
-    const parsed = signalSchema(today).safeParse(body.body);
+    const parsed = signalSchema(today).strict().safeParse(body.body);
     if (!parsed.success) return validationError(c, parsed.error);
     const r = await logSignal(c.var.deps.db, id, parsed.data, { today, actor: c.var.actor });
     if (!r.ok) return failure(c, r);

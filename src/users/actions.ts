@@ -2,7 +2,7 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { accounts, users, type UserRow } from '../db/schema.ts';
 import { assignAccounts, reassignAccountsOf } from '../ownership/auto-assign.ts';
-import { currentPolicy } from '../policy/store.ts';
+import { currentPolicy, PolicyStoreError } from '../policy/store.ts';
 import { writeAudit } from '../audit/audit-log.ts';
 import { userChangeProblem } from '../access/rules.ts';
 import { isUniqueViolation } from '../db/errors.ts';
@@ -45,6 +45,19 @@ const audit = (tx: Db, actor: Actor, userId: number, action: string, before: Use
     after: after ? { ...userAudit(after), ...extra } : Object.keys(extra).length ? extra : null,
   });
 
+/**
+ * The capacity of someone added without one: the policy's defaultCapacity (DOMAIN.md §3), read
+ * when they are added. Undefined only while no policy is stored: then the column's default.
+ */
+export async function policyCapacity(db: Db): Promise<number | undefined> {
+  try {
+    return (await currentPolicy(db)).policy.ownership.defaultCapacity;
+  } catch (err) {
+    if (err instanceof PolicyStoreError) return undefined;
+    throw err;
+  }
+}
+
 export async function createUser(db: Db, input: NewUser, actor: Actor): Promise<Done | UserFailure> {
   const problem = userChangeProblem(actor, null, { role: input.role, state: input.state, password: !!input.password });
   if (problem) return { ok: false, reason: 'forbidden', message: problem };
@@ -52,8 +65,11 @@ export async function createUser(db: Db, input: NewUser, actor: Actor): Promise<
   try {
     return await db.transaction(async (tx) => {
       if (await emailUsed(tx, input.email)) return emailTaken;
-      const { password: _, accounts: __, ...fields } = input;
-      const [row] = await tx.insert(users).values({ ...fields, passwordHash }).returning();
+      const { password: _, accounts: __, capacity, ...fields } = input;
+      const [row] = await tx
+        .insert(users)
+        .values({ ...fields, capacity: capacity ?? (await policyCapacity(tx)), passwordHash })
+        .returning();
       await audit(tx, actor, row!.id, 'created', null, row!, { hasPassword: passwordHash !== null });
       return { ok: true as const, user: row! };
     });

@@ -5,7 +5,7 @@ import { users } from '../db/schema.ts';
 import { jsonBody, notFoundJson, parseId, validationError } from '../shared/http.ts';
 import { createUser, updateUser, type UserFailure } from './actions.ts';
 import { userJson } from './model.ts';
-import { newUserSchema, userPatchSchema } from './validation.ts';
+import { newUserApiSchema, userPatchSchema } from './validation.ts';
 
 // The JSON twins of one's own page and the team roster. A user made here without a password can
 // use the API (with a token from `npm run user:create -- --token` or their page) but not sign in.
@@ -33,7 +33,7 @@ export function userApi() {
   app.post('/users', async (c) => {
     const body = await jsonBody(c);
     if (!body.ok) return body.response;
-    const parsed = newUserSchema.safeParse(body.body);
+    const parsed = newUserApiSchema.safeParse(body.body);
     if (!parsed.success) return validationError(c, parsed.error);
     const r = await createUser(c.var.deps.db, parsed.data, c.var.actor);
     if (!r.ok) return failure(c, r);

@@ -22,8 +22,6 @@ export type UserState = (typeof USER_STATES)[number];
 
 export const STATE_LABELS: Record<UserState, string> = { active: 'Active', on_leave: 'On leave', deactivated: 'Deactivated' };
 
-export const DEFAULT_CAPACITY = 100;
-
 /** Who is making a request (or which job): what actions record as the actor. */
 export type Actor = { name: string; id?: number | null; role?: Role | null };
 

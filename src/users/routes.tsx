@@ -14,7 +14,7 @@ import { MePage } from '../../views/auth/me.tsx';
 import { SignInPage } from '../../views/auth/sign-in.tsx';
 import { RosterPage } from '../../views/team/roster.tsx';
 import { UserFormPage } from '../../views/team/form.tsx';
-import { changeOwnPassword, createUser, signOutEverywhere, updateUser, type UserFailure } from './actions.ts';
+import { changeOwnPassword, createUser, policyCapacity, signOutEverywhere, updateUser, type UserFailure } from './actions.ts';
 import { userJson } from './model.ts';
 import { generatePassword } from './passwords.ts';
 import { activeSessionCount, createSession, deleteSession } from './sessions.ts';
@@ -194,12 +194,17 @@ export function teamPages() {
     return roster(c, 200, { notice: NOTICES[Object.keys(c.req.query()).find((k) => k in NOTICES) ?? ''] });
   });
 
-  app.get('/team/new', (c) => c.html(<UserFormPage form={emptyForm({ role: 'rep', level: 1, capacity: 100, state: 'active' })} mode="new" />));
+  // The capacity field starts at the policy's default, the one a blank field gets.
+  app.get('/team/new', async (c) => {
+    const capacity = await policyCapacity(c.var.deps.db);
+    return c.html(<UserFormPage form={emptyForm({ role: 'rep', level: 1, capacity, state: 'active' })} mode="new" defaultCapacity={capacity} />);
+  });
 
   app.post('/team', async (c) => {
     const values = await formValues(c);
     const parsed = newUserSchema.safeParse(values);
-    const again = (status: 403 | 422, errors: Record<string, string>, problem?: string) => c.html(<UserFormPage form={{ values: withoutPasswords(values), errors }} mode="new" problem={problem} />, status);
+    const again = async (status: 403 | 422, errors: Record<string, string>, problem?: string) =>
+      c.html(<UserFormPage form={{ values: withoutPasswords(values), errors }} mode="new" problem={problem} defaultCapacity={await policyCapacity(c.var.deps.db)} />, status);
     if (!parsed.success) return again(422, fieldErrors(parsed.error));
     const generated = parsed.data.password ? null : generatePassword();
     const r = await createUser(c.var.deps.db, { ...parsed.data, password: parsed.data.password ?? generated }, c.var.actor);
@@ -214,7 +219,7 @@ export function teamPages() {
     if (!u) return notFound(c);
     const problem = userChangeProblem(c.var.actor, u, {});
     if (problem) return forbidden(c, problem);
-    return c.html(<UserFormPage form={emptyForm(userForm(u))} mode="edit" id={u.id} name={u.name} />);
+    return c.html(<UserFormPage form={emptyForm(userForm(u))} mode="edit" id={u.id} name={u.name} defaultCapacity={await policyCapacity(c.var.deps.db)} />);
   });
 
   app.post('/team/:id', async (c) => {
@@ -222,10 +227,13 @@ export function teamPages() {
     if (!id) return notFound(c);
     const values = await formValues(c);
     const parsed = userEditSchema.safeParse(values);
-    const again = (status: 403 | 409 | 422, form: FormState, msg?: { conflict?: string; problem?: string }) => c.html(<UserFormPage form={form} mode="edit" id={id} {...msg} />, status);
+    const again = async (status: 403 | 409 | 422, form: FormState, msg?: { conflict?: string; problem?: string }) =>
+      c.html(<UserFormPage form={form} mode="edit" id={id} {...msg} defaultCapacity={await policyCapacity(c.var.deps.db)} />, status);
     if (!parsed.success) return again(422, { values: withoutPasswords(values), errors: fieldErrors(parsed.error) });
     const { version, ...patch } = parsed.data;
-    const r = await updateUser(c.var.deps.db, id, version, patch, c.var.actor);
+    // A capacity cleared on the form is the policy's default again (as on the new-person form).
+    const capacity = patch.capacity ?? (await policyCapacity(c.var.deps.db)) ?? null;
+    const r = await updateUser(c.var.deps.db, id, version, { ...patch, capacity }, c.var.actor);
     if (r.ok) return c.redirect(r.reassigned ? `/team?reassigned=${r.reassigned}` : '/team?saved=1', 303);
     return failedEdit(c, r, (status, f) =>
       f.reason === 'conflict'

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { optionalDate, optionalEnum, optionalNumber, optionalText, requiredText } from '../shared/validation.ts';
 import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.ts';
-import { DEFAULT_CAPACITY, ROLES, USER_STATES, normalizeEmail } from './model.ts';
+import { ROLES, USER_STATES, normalizeEmail } from './model.ts';
 
 // Users as forms (every value a string) and the JSON API (typed values) send them.
 
@@ -18,7 +18,8 @@ const optionalPassword = z.preprocess(
 );
 
 const level = optionalNumber({ min: 1, max: 4, int: true });
-const capacity = optionalNumber({ min: 0, max: 10_000 });
+// Up to the most the policy's defaultCapacity may be, so the default the team form starts with is one it takes.
+const capacity = optionalNumber({ min: 0, max: 100_000 });
 
 const fields = {
   email,
@@ -44,17 +45,23 @@ function crossCheck(u: Shape, ctx: z.RefinementCtx, partial: boolean) {
   if (u.leaveFrom && u.leaveUntil && u.leaveUntil < u.leaveFrom) ctx.addIssue({ code: 'custom', path: ['leaveUntil'], message: 'cannot be before the first day of leave' });
 }
 
-export const newUserSchema = z
-  .object({ ...fields, password: optionalPassword })
-  .superRefine((u, ctx) => crossCheck(u, ctx, false))
-  .transform((u) => ({
-    ...u,
-    level: u.role === 'rep' ? u.level : null,
-    capacity: u.capacity ?? DEFAULT_CAPACITY,
-    state: u.state ?? 'active',
-    leaveFrom: u.state === 'on_leave' ? u.leaveFrom : null,
-    leaveUntil: u.state === 'on_leave' ? u.leaveUntil : null,
-  }));
+// A capacity left out stays null here: it is the policy's defaultCapacity, which only the
+// action can read (createUser for a new user, the edit page for an edit).
+const newUser = (strict: boolean) =>
+  (strict ? z.strictObject({ ...fields, password: optionalPassword }) : z.object({ ...fields, password: optionalPassword }))
+    .superRefine((u, ctx) => crossCheck(u, ctx, false))
+    .transform((u) => ({
+      ...u,
+      level: u.role === 'rep' ? u.level : null,
+      state: u.state ?? 'active',
+      leaveFrom: u.state === 'on_leave' ? u.leaveFrom : null,
+      leaveUntil: u.state === 'on_leave' ? u.leaveUntil : null,
+    }));
+
+/** A new user from the team form (or the script): fields a browser adds, such as its button, are ignored. */
+export const newUserSchema = newUser(false);
+/** A new user from the API: an unknown field is refused, as PATCH refuses it. */
+export const newUserApiSchema = newUser(true);
 export type NewUser = z.infer<typeof newUserSchema>;
 
 const version = z.coerce.number({ error: 'is required' }).int().min(1);
@@ -66,7 +73,6 @@ export const userEditSchema = z
   .transform((u) => ({
     ...u,
     level: u.role === 'rep' ? u.level : null,
-    capacity: u.capacity ?? DEFAULT_CAPACITY,
     state: u.state ?? 'active',
     leaveFrom: u.state === 'on_leave' ? u.leaveFrom : null,
     leaveUntil: u.state === 'on_leave' ? u.leaveUntil : null,

@@ -120,6 +120,30 @@ describe('the import pages', () => {
     expect((await db.select({ n: count() }).from(importJobs))[0]!.n).toBe(0);
   });
 
+  it('shows times in the organisation’s time zone (TZ_ORG), as the audit trail does', async () => {
+    const ny = testApp(db, '2026-06-30', undefined, { env: { TZ_ORG: 'America/New_York' } });
+    const id = idOf(await uploadForm(ny, 'tz.csv', 'Account Name,Website\nZone Ltd,zone.example.com\n'));
+    expect((await ny.form(`/imports/${id}/mapping`, { name: '0', domain: '1', revenueScale: '1' })).status).toBe(303);
+    await importsIdle(db);
+    expect((await ny.form(`/imports/${id}/confirm`, {})).status).toBe(303);
+    await importsIdle(db);
+    // Uploaded at 02:30 UTC on July 1, which is 22:30 on June 30 in New York (UTC−4 in summer);
+    // finished at 14:05 UTC, 10:05 there.
+    await db.update(importJobs).set({ createdAt: new Date('2026-07-01T02:30:00Z'), finishedAt: new Date('2026-07-01T14:05:00Z') }).where(eq(importJobs.id, id));
+    const list = text(await (await ny.get('/imports')).text());
+    expect(list).toContain('web 2026-06-30 22:30');
+    expect(list).not.toContain('2026-07-01 02:30');
+    const page = text(await (await ny.get(`/imports/${id}`)).text());
+    expect(page).toContain('uploaded by web 2026-06-30 22:30');
+    expect(page).toContain('finished 2026-07-01 10:05');
+    expect(page).not.toContain('2026-07-01 02:30');
+    expect(page).not.toContain('14:05');
+    // With TZ_ORG unset (UTC) the same instants read as UTC.
+    const utc = text(await (await testApp(db).get(`/imports/${id}`)).text());
+    expect(utc).toContain('uploaded by web 2026-07-01 02:30');
+    expect(utc).toContain('finished 2026-07-01 14:05');
+  });
+
   it('progress: the page polls a fragment every second while the job runs, and reloads when it is done', async () => {
     const t = testApp(db);
     const id = idOf(await uploadForm(t, 'sf.csv', fixture('salesforce-accounts.csv')));

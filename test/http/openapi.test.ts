@@ -92,6 +92,15 @@ describe('the OpenAPI document', () => {
     expect(res.status).toBe(422);
     expect(((await res.json()) as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual(['name']);
   });
+
+  it('says the creation bodies take no other fields, as their routes refuse them (test/http/api-unknown-fields.test.ts)', async () => {
+    const d = await doc();
+    const creations = ['/api/prospects', '/api/prospects/{id}/signals', '/api/customers/{id}/touches', '/api/accounts/{id}/deals', '/api/users', '/api/review/weeks/{week}/notes', '/api/review/weeks/{week}/action-items', '/api/territory/plans', '/api/review/snapshots', '/api/review/backfills'];
+    for (const path of creations) expect(d.paths[path]!.post!.requestBody!.content['application/json']!.schema, path).toMatchObject({ type: 'object', additionalProperties: false });
+    // And the updates, which always did.
+    for (const [method, path] of [['patch', '/api/prospects/{id}'], ['patch', '/api/deals/{id}'], ['patch', '/api/users/{id}'], ['patch', '/api/action-items/{id}']] as const)
+      expect(d.paths[path]![method]!.requestBody!.content['application/json']!.schema, `${method} ${path}`).toMatchObject({ additionalProperties: false });
+  });
 });
 
 describe('the response schemas', () => {

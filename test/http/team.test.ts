@@ -1,7 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
-import { auditLog, users } from '../../src/db/schema.ts';
+import { auditLog, policies, users } from '../../src/db/schema.ts';
+import { currentPolicy, savePolicy } from '../../src/policy/store.ts';
+import { createUser } from '../../src/users/actions.ts';
 import { verifyPassword } from '../../src/users/passwords.ts';
+import { newUserSchema } from '../../src/users/validation.ts';
 import { resetDatabase, testDatabase } from '../support/db.ts';
 import { inputValue, testApp, text } from '../support/app.ts';
 import { PEOPLE, ensureUser } from '../support/auth.ts';
@@ -216,5 +219,66 @@ describe('the JSON API', () => {
     expect(leave.status).toBe(422);
     expect((await leave.json()).issues).toEqual([{ path: 'leaveFrom', message: 'give the first day of leave' }]);
     expect((await mgr.get(`/api/users/${rep.id}`)).status).toBe(200);
+  });
+});
+
+describe('a new person’s capacity', () => {
+  /** Saves a policy version whose defaultCapacity is `n` (the stock policy says 100). */
+  async function defaultCapacity(n: number) {
+    const before = await currentPolicy(db);
+    const edited = structuredClone(before.policy);
+    edited.ownership.defaultCapacity = n;
+    expect(await savePolicy(db, { basedOn: before.version, policy: edited, note: null, actor: { name: 'test' } })).toMatchObject({ ok: true });
+  }
+
+  it('is the policy’s default when the team form leaves it empty, and the form starts with that default', async () => {
+    await defaultCapacity(140);
+    const t = testApp(db);
+    const page = await (await t.get('/team/new')).text();
+    expect(inputValue(page, 'capacity')).toBe('140');
+    expect(text(page)).toContain('Empty: the policy’s default, 140');
+    // The form as it comes (the default in the field) and with the field emptied: both 140.
+    expect((await t.form('/team', { ...newRep, capacity: '140' })).status).toBe(303);
+    expect((await t.form('/team', { ...newRep, email: 'empty@example.com', capacity: '' })).status).toBe(303);
+    expect((await byEmail('nina@example.com'))!.capacity).toBe(140);
+    expect((await byEmail('empty@example.com'))!.capacity).toBe(140);
+    // A capacity given is kept.
+    expect((await t.form('/team', { ...newRep, email: 'given@example.com', capacity: '75' })).status).toBe(303);
+    expect((await byEmail('given@example.com'))!.capacity).toBe(75);
+  });
+
+  it('is the policy’s default when the API is given none', async () => {
+    await defaultCapacity(60);
+    const t = testApp(db);
+    const made = await t.json('POST', '/api/users', { email: 'api.rep@example.com', name: 'Api Rep', role: 'rep', level: 2 });
+    expect(made.status).toBe(201);
+    expect(await made.json()).toMatchObject({ capacity: 60 });
+    expect((await byEmail('api.rep@example.com'))!.capacity).toBe(60);
+    const given = await t.json('POST', '/api/users', { email: 'given@example.com', name: 'Given', role: 'rep', level: 2, capacity: 90 });
+    expect(await given.json()).toMatchObject({ capacity: 90 });
+  });
+
+  it('is the policy in force when they are added, not the one when the form was opened', async () => {
+    const t = testApp(db);
+    expect(inputValue(await (await t.get('/team/new')).text(), 'capacity')).toBe('100');
+    await defaultCapacity(55);
+    expect((await t.form('/team', { ...newRep, capacity: '' })).status).toBe(303);
+    expect((await byEmail('nina@example.com'))!.capacity).toBe(55);
+  });
+
+  it('emptied on the edit form is the policy’s default again', async () => {
+    const rep = await ensureUser(db, PEOPLE.rep);
+    await defaultCapacity(120);
+    const t = testApp(db);
+    expect(text(await (await t.get(`/team/${rep.id}/edit`)).text())).toContain('Empty: the policy’s default, 120');
+    const res = await t.form(`/team/${rep.id}`, { name: rep.name, email: rep.email, role: 'rep', level: '2', capacity: '', state: 'active', version: '1' });
+    expect(res.status).toBe(303);
+    expect((await byEmail(rep.email))!.capacity).toBe(120);
+  });
+
+  it('falls back to the column’s default while no policy is stored', async () => {
+    await db.delete(policies);
+    const r = await createUser(db, newUserSchema.parse({ email: 'early@example.com', name: 'Early', role: 'rep', level: 1 }), { name: 'test', role: 'admin' });
+    expect(r).toMatchObject({ ok: true, user: { capacity: 100 } });
   });
 });

@@ -1,4 +1,5 @@
 import { LEVELS, LEVEL_LABELS, ROLES, ROLE_LABELS, USER_STATES, STATE_LABELS } from '../../src/users/model.ts';
+import { formatNumber } from '../../src/grading/explain.ts';
 import { Field, FormErrors, type FormState } from '../components.tsx';
 import { Layout } from '../layout.tsx';
 import { viewer } from '../viewer.ts';
@@ -6,7 +7,7 @@ import { viewer } from '../viewer.ts';
 const levelOptions = [['', '– (not a rep)'], ...LEVELS.map((l) => [String(l), `${l} · ${LEVEL_LABELS[l]}`] as const)] as const;
 const stateOptions = USER_STATES.map((s) => [s, STATE_LABELS[s]] as const);
 
-export function UserFormPage(props: { form: FormState; mode: 'new' | 'edit'; id?: number; name?: string; conflict?: string; problem?: string }) {
+export function UserFormPage(props: { form: FormState; mode: 'new' | 'edit'; id?: number; name?: string; conflict?: string; problem?: string; defaultCapacity?: number }) {
   const f = props.form;
   const isAdmin = viewer()?.role === 'admin';
   const roles = isAdmin ? ROLES : (['rep'] as const);
@@ -31,7 +32,13 @@ export function UserFormPage(props: { form: FormState; mode: 'new' | 'edit'; id?
           <Field form={f} name="email" label="Email" type="email" required />
           <Field form={f} name="role" label="Role" options={roles.map((r) => [r, ROLE_LABELS[r]] as const)} />
           <Field form={f} name="level" label="Level (reps)" options={levelOptions} />
-          <Field form={f} name="capacity" label="Capacity, load points" hint="Default 100" attrs={{ inputmode: 'decimal' }} />
+          <Field
+            form={f}
+            name="capacity"
+            label="Capacity, load points"
+            hint={props.defaultCapacity === undefined ? 'Empty: the policy’s default' : `Empty: the policy’s default, ${formatNumber(props.defaultCapacity)}`}
+            attrs={{ inputmode: 'decimal' }}
+          />
           <Field form={f} name="region" label="Region" hint="Optional" />
           <Field form={f} name="state" label="State" options={stateOptions} />
           <Field form={f} name="leaveFrom" label="On leave from" type="date" hint="When on leave" />
