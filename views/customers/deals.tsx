@@ -143,7 +143,8 @@ export function DealForm(props: { accountId: number; form: FormState; today: str
         <Field form={f} name="closedOn" label="Closed on" type="date" hint="Won or lost deals; defaults to today" attrs={{ max: props.today }} />
         <Field form={f} name="lostReason" label="Lost reason" hint="Lost deals only" />
       </div>
-      <button class="btn" type="submit">
+      {/* An id, so that htmx gives the focus back to the new button after it swaps the panel. */}
+      <button class="btn" type="submit" id="add-deal">
         Add deal
       </button>
     </form>

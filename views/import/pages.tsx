@@ -5,6 +5,7 @@ import type { Reject } from '../../src/import/store.ts';
 import type { ColumnInfo } from '../../src/import/upload.ts';
 import { formatBytes } from '../../src/import/upload.ts';
 import { formatNumber } from '../../src/grading/explain.ts';
+import { when as at } from '../audit/trail.tsx';
 import { Alerts, Card, Flags, GradeBadge } from '../components.tsx';
 import { Layout } from '../layout.tsx';
 
@@ -24,7 +25,8 @@ const STATUS_LABELS: Record<string, string> = {
 };
 
 const n = (x: number) => formatNumber(x);
-const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '–');
+// Times in the organisation's zone (TZ_ORG), as the audit trail shows them.
+const when = (d: Date | null) => (d ? at(d) : '–');
 
 export function ImportsPage(props: { jobs: ImportJobRow[]; maxBytes: number; problem?: string; kind?: string }) {
   return (
@@ -257,11 +259,12 @@ export function Progress(props: { job: ImportJobRow }) {
         {`${n(j.processed)} of ${n(j.totalRows)} rows: ${n(j.newRows)} new, ${n(j.updatedRows)} updated, ${n(j.unchangedRows)} unchanged, ${n(j.rejectedRows)} rejected.`}
       </p>
       <p class="muted small">
-        This runs on the server: you may leave this page and come back. It updates itself every second; without JavaScript, <a href={`/imports/${j.id}`}>reload it</a>.
+        This runs on the server: you may leave this page and come back. It updates itself every second; without JavaScript, <a href={`/imports/${j.id}`} id="progress-reload">reload it</a>.
       </p>
       {j.status === 'importing' ? <p class="muted small">The import is written in one transaction: until it finishes, nothing of it is visible, and if it fails nothing of it stays.</p> : null}
       <form method="post" action={`/imports/${j.id}/cancel`}>
-        <button class="btn secondary" type="submit" disabled={j.cancelRequested}>
+        {/* Ids on the card's controls, so that a keyboard's focus survives the swap every second. */}
+        <button class="btn secondary" type="submit" id="import-cancel" disabled={j.cancelRequested}>
           {j.cancelRequested ? 'Cancelling…' : 'Cancel'}
         </button>
       </form>

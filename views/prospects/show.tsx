@@ -178,7 +178,8 @@ export function SignalForm(props: { accountId: number; form: FormState; today: s
         </dl>
       </details>
       <p>
-        <button class="btn" type="submit">
+        {/* An id, so that htmx gives the focus back to the new button after it swaps the panel. */}
+        <button class="btn" type="submit" id="log-signal">
           Log signal
         </button>
       </p>
