@@ -26,7 +26,9 @@ export async function startServer(script: string, env: Record<string, string>, t
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, 'bench', '.out', 'profiles')] : [];
   // BENCH_NODE_ARGS: more flags for the servers' node (e.g. --trace-gc), space-separated.
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...prof, ...extra, '--import', 'tsx', join(ROOT, 'bench', 'servers', script)], {
+  // The same young-generation size as `npm start` (package.json): bulk work such as an import keeps
+  // batches alive across database round trips, and a larger nursery promotes far less of them.
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...prof, ...extra, '--import', 'tsx', join(ROOT, 'bench', 'servers', script)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],

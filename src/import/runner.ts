@@ -304,8 +304,11 @@ export function startImport(db: Db, job: ImportJobRow, opts: { today: string; ac
     try {
       await db.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${IMPORT_LOCK})`);
-        // The trigram indexes take new names in bulk: fewer, larger merges of their pending lists.
+        // The trigram indexes take new names in bulk: fewer, larger merges of their pending lists,
+        // each sorted in memory; and the joins over a large file's kept rows stay in memory too.
+        // (Imports take turns, so one transaction at a time asks for this much.)
         await tx.execute(sql`set local gin_pending_list_limit = '32MB'`);
+        await tx.execute(sql`set local work_mem = '256MB'`);
         const prospects = job.kind === 'prospects';
         const setup = await setupOf(tx, job, { ...opts, write: !prospects, stage: prospects });
         let pass: ImportPass | null = null;
