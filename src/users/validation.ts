@@ -45,18 +45,23 @@ function crossCheck(u: Shape, ctx: z.RefinementCtx, partial: boolean) {
   if (u.leaveFrom && u.leaveUntil && u.leaveUntil < u.leaveFrom) ctx.addIssue({ code: 'custom', path: ['leaveUntil'], message: 'cannot be before the first day of leave' });
 }
 
+/** A whole user as stored: only reps have a level, leave dates only while on leave. */
+function settled<U extends Shape>(u: U) {
+  return {
+    ...u,
+    level: u.role === 'rep' ? u.level : null,
+    state: u.state ?? 'active',
+    leaveFrom: u.state === 'on_leave' ? u.leaveFrom : null,
+    leaveUntil: u.state === 'on_leave' ? u.leaveUntil : null,
+  };
+}
+
 // A capacity left out stays null here: it is the policy's defaultCapacity, which only the
 // action can read (createUser for a new user, the edit page for an edit).
 const newUser = (strict: boolean) =>
   (strict ? z.strictObject({ ...fields, password: optionalPassword }) : z.object({ ...fields, password: optionalPassword }))
     .superRefine((u, ctx) => crossCheck(u, ctx, false))
-    .transform((u) => ({
-      ...u,
-      level: u.role === 'rep' ? u.level : null,
-      state: u.state ?? 'active',
-      leaveFrom: u.state === 'on_leave' ? u.leaveFrom : null,
-      leaveUntil: u.state === 'on_leave' ? u.leaveUntil : null,
-    }));
+    .transform(settled);
 
 /** A new user from the team form (or the script): fields a browser adds, such as its button, are ignored. */
 export const newUserSchema = newUser(false);
@@ -70,13 +75,7 @@ const version = z.coerce.number({ error: 'is required' }).int().min(1);
 export const userEditSchema = z
   .object({ ...fields, version, password: optionalPassword })
   .superRefine((u, ctx) => crossCheck(u, ctx, false))
-  .transform((u) => ({
-    ...u,
-    level: u.role === 'rep' ? u.level : null,
-    state: u.state ?? 'active',
-    leaveFrom: u.state === 'on_leave' ? u.leaveFrom : null,
-    leaveUntil: u.state === 'on_leave' ? u.leaveUntil : null,
-  }));
+  .transform(settled);
 export type UserEdit = z.infer<typeof userEditSchema>;
 
 /** The API's partial update: any subset of fields, and optionally the version it was based on. */
