@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { accountSearch } from '../prospects/search.ts';
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import { accounts, auditLog, deals, tierChanges } from '../db/schema.ts';
@@ -28,10 +29,7 @@ export type CustomerQuery = z.infer<typeof customerQuerySchema>;
 
 function baseWhere(q: CustomerQuery, today: string): SQL[] {
   const w: SQL[] = [eq(accounts.kind, 'customer')];
-  if (q.q) {
-    const pattern = `%${q.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-    w.push(sql`(${accounts.name} ilike ${pattern} or ${accounts.domain} ilike ${pattern})`);
-  }
+  if (q.q) w.push(accountSearch(q.q));
   if (q.changedDays) {
     const since = addDays(today, -q.changedDays);
     w.push(sql`exists (select 1 from ${tierChanges} tc where tc.account_id = ${accounts.id} and tc.as_of > ${since}::date and tc.to_tier is distinct from tc.from_tier)`);

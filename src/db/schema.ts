@@ -107,7 +107,8 @@ export const accounts = pgTable(
     check('accounts_kind_check', sql`${t.kind} in ('prospect', 'customer')`),
     check('accounts_status_check', sql`${t.status} in ('open', 'disqualified', 'lost')`),
     check('accounts_grade_check', sql`${t.grade} is null or ${t.grade} in ('A', 'B', 'C', 'D')`),
-    uniqueIndex('accounts_domain_key').on(t.domain),
+    // text_pattern_ops: equality for matching, and prefix search (src/prospects/search.ts).
+    uniqueIndex('accounts_domain_key').on(t.domain.op('text_pattern_ops')),
     index('accounts_name_key_idx').on(t.nameKey),
     // The default list order as plain ascending keys (no grade last, higher fit first, then id),
     // so a page after a given row is one index range: see listProspects' cursor.
@@ -116,7 +117,6 @@ export const accounts = pgTable(
     index('accounts_last_signal_idx').on(t.kind, t.status, t.lastSignalOn, t.id),
     index('accounts_flags_idx').using('gin', t.flags),
     index('accounts_name_trgm_idx').using('gin', sql`${t.name} gin_trgm_ops`),
-    index('accounts_domain_trgm_idx').using('gin', sql`${t.domain} gin_trgm_ops`),
     index('accounts_tier_idx').on(t.kind, t.tier, t.tierScore.desc(), t.id),
     index('accounts_owner_idx').on(t.ownerId),
   ],

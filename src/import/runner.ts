@@ -247,6 +247,7 @@ export async function speculate(
         if (batch.length) await flush();
         await applying;
         await pass.flushed();
+        await analyzeStaged(db, pass.counts.new + pass.counts.updated);
         return { mapping: v.mapping, asOf: v.today, policyVersion: version, counts: { ...pass.counts }, summary: pass.summary() };
       } catch (err) {
         giveUp(err);
@@ -254,6 +255,11 @@ export async function speculate(
       }
     },
   };
+}
+
+/** Fresh statistics for the kept rows once many were added: the import joins them with accounts, and a plan made for a few hundred rows would crawl through a million. */
+async function analyzeStaged(db: Db, kept: number): Promise<void> {
+  if (kept >= 10_000) await db.execute(sql`analyze import_rows`);
 }
 
 /** Reads the job's file and applies each batch, reading the next batch while the last is applied. */
@@ -284,6 +290,7 @@ export function startDryRun(db: Db, job: ImportJobRow, opts: { today: string; ac
       const pass = await ImportPass.open(db, { ...setup, overlapWrites: true });
       await passOver(db, job, pass, beat);
       await pass.flushed();
+      await analyzeStaged(db, pass.counts.new + pass.counts.updated);
       await beat.stop();
       await db
         .update(importJobs)

@@ -1,4 +1,5 @@
 import { and, arrayContains, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { accountSearch } from './search.ts';
 import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import { accountCounts, accounts, gradeChanges, signals } from '../db/schema.ts';
@@ -44,10 +45,7 @@ function baseWhere(q: ListQuery): SQL[] {
   if (q.status !== 'all') w.push(eq(accounts.status, q.status));
   if (q.flag.length) w.push(arrayContains(accounts.flags, q.flag));
   if (q.owner !== undefined) w.push(q.owner === 'none' ? isNull(accounts.ownerId) : eq(accounts.ownerId, q.owner));
-  if (q.q) {
-    const pattern = `%${q.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-    w.push(sql`(${accounts.name} ilike ${pattern} or ${accounts.domain} ilike ${pattern})`);
-  }
+  if (q.q) w.push(accountSearch(q.q));
   return w;
 }
 

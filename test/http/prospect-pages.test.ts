@@ -240,6 +240,12 @@ describe('the prospects list', () => {
     expect(search).not.toContain('Beta Builders');
     const byDomain = text(await (await t.get('/prospects?q=alpha.io')).text());
     expect(byDomain).toContain('Alpha Analytics');
+    // A website as people paste it finds its account; a domain is searched by its start.
+    const pasted = text(await (await t.get(`/prospects?q=${encodeURIComponent('https://www.Alpha.io/pricing')}`)).text());
+    expect(pasted).toContain('Alpha Analytics');
+    expect(pasted).not.toContain('Gamma Grocers');
+    const middle = text(await (await t.get('/prospects?q=lpha.i')).text());
+    expect(middle).not.toContain('Alpha Analytics');
     const byClose = text(await (await t.get('/prospects?sort=close_by')).text());
     expect(byClose.indexOf('Beta Builders')).toBeLessThan(byClose.indexOf('Alpha Analytics'));
   });
