@@ -259,7 +259,7 @@ export async function speculate(
 
 /** Fresh statistics for the kept rows once many were added: the import joins them with accounts, and a plan made for a few hundred rows would crawl through a million. */
 async function analyzeStaged(db: Db, kept: number): Promise<void> {
-  if (kept >= 10_000) await db.execute(sql`analyze import_rows`);
+  if (kept >= 10_000) await db.execute(sql`analyze import_rows (job_id, is_new, line, account_id, domain, name_key, owner_id)`);
 }
 
 /** Reads the job's file and applies each batch, reading the next batch while the last is applied. */
