@@ -2,7 +2,10 @@
 // docs/screenshots/ (shown in the README). Deterministic: a fresh embedded database in a temp
 // folder, the demo as of a fixed day, a fixed clock; Chromium from Debian (/usr/bin/chromium).
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chooseMapping, uploadFile } from '../src/import/actions.ts';
+import { importsIdle } from '../src/import/runner.ts';
+import type { Mapping } from '../src/import/mapping.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -42,6 +45,12 @@ try {
   const [prospect] = await query<{ id: number }>(database.db, sql`select id from accounts where kind = 'prospect' and grade = 'A' and status = 'open' order by fit desc nulls last, id limit 1`);
   const [customer] = await query<{ id: number }>(database.db, sql`select id from accounts where kind = 'customer' order by tier_score desc nulls last, id limit 1`);
 
+  // An import's dry run, as a manager sees it before confirming: Salesforce's sample accounts.
+  const upload = await uploadFile(database.db, { kind: 'prospects', fileName: 'salesforce-accounts.csv', bytes: createReadStream('docs/samples/salesforce-accounts.csv'), maxBytes: 1 << 24 }, { today: TODAY, actor: { name: manager!.name, id: manager!.id } });
+  if (!upload.ok) throw new Error(`the sample import was refused: ${upload.error}`);
+  await chooseMapping(database.db, upload.job.id, upload.job.mapping as Mapping, { today: TODAY, actor: { name: manager!.name, id: manager!.id } });
+  await importsIdle(database.db);
+
   const app = createApp({ db: database.db, config: parseConfig({ SCHEDULER: 'off' }), clock });
   const server = await new Promise<{ url: string; close: () => void }>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve({ url: `http://127.0.0.1:${info.port}`, close: () => s.close() }));
@@ -59,7 +68,7 @@ try {
       { name: 'review', path: '/review', as: 'manager' },
       { name: 'calibration', path: '/calibration', as: 'manager' },
       { name: 'policy', path: '/policy', as: 'manager' },
-      { name: 'import', path: '/import', as: 'manager' },
+      { name: 'import', path: `/imports/${upload.job.id}`, as: 'manager' },
     ];
     for (const [width, height, suffix] of [
       [1280, 900, 'desktop'],
