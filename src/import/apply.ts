@@ -270,7 +270,16 @@ export class ImportPass {
   }
 
   /** The accounts these candidates may be: by domain, and by name key (read unlocked: write() locks the ones it changes). */
-  private async existing(cands: readonly Candidate[]) {
+  lookup(cands: readonly Candidate[]): Promise<Found> | undefined {
+    // When writing, a batch must see what the batches before it wrote: it looks up in apply().
+    if (this.s.write) return undefined;
+    const found = this.existing(cands);
+    // Started ahead of apply() (the next batch's lookup runs while this one is graded): awaited there.
+    found.catch(() => {});
+    return found;
+  }
+
+  private async existing(cands: readonly Candidate[]): Promise<Found> {
     const domains = [...new Set(cands.map((c) => c.domain).filter((d): d is string => !!d))];
     const names = [...new Set(cands.map((c) => c.nameKey))];
     const [byD, byN] = await Promise.all([
@@ -289,11 +298,11 @@ export class ImportPass {
     return { byDomain, byName };
   }
 
-  /** Matches, grades and (when writing) stores the candidates of one batch. */
-  async apply(cands: readonly Candidate[]): Promise<void> {
+  /** Matches, grades and (when writing) stores the candidates of one batch (`found`: their lookup, if started already). */
+  async apply(cands: readonly Candidate[], found?: Promise<Found>): Promise<void> {
     if (!cands.length) return;
-    if (this.s.rows.kind === 'customers') return this.applyDeals(cands);
-    const { byDomain, byName } = await this.existing(cands);
+    if (this.s.rows.kind === 'customers') return this.applyDeals(cands, found);
+    const { byDomain, byName } = await (found ?? this.existing(cands));
     const created: NewRow[] = [];
     const updated: UpdateRow[] = [];
     for (const c of cands) {
@@ -412,8 +421,8 @@ export class ImportPass {
    * account has one of that name and amount already. Won deals go through the deal actions, so the
    * first converts the prospect into a customer and tiers it, as on the deal form.
    */
-  private async applyDeals(cands: readonly Candidate[]): Promise<void> {
-    const { byDomain, byName } = await this.existing(cands);
+  private async applyDeals(cands: readonly Candidate[], found?: Promise<Found>): Promise<void> {
+    const { byDomain, byName } = await (found ?? this.existing(cands));
     const matchedIds = new Set<number>();
     for (const c of cands) {
       const m = this.matchOf(c, byDomain, byName);
@@ -661,6 +670,7 @@ export class ImportPass {
 }
 
 type AuditJson = { entity_id: number; action: string; before: unknown; after: unknown };
+type Found = { byDomain: Map<string, Existing>; byName: Map<string, Existing[]> };
 
 function factsOfCandidate(c: Candidate) {
   const p = c.prospect;

@@ -211,8 +211,9 @@ export async function speculate(
   const flush = async () => {
     const cands = pass.read(batch);
     batch = [];
+    const found = pass.lookup(cands);
     await applying;
-    applying = pass.apply(cands).then(() => addRejects(db, v.jobId, pass.takeRejects()));
+    applying = pass.apply(cands, found).then(() => addRejects(db, v.jobId, pass.takeRejects()));
     // Awaited with the next batch or at the end; until then a failure must not go unhandled.
     applying.catch(() => {});
   };
@@ -267,9 +268,10 @@ async function passOver(q: Db, job: ImportJobRow, pass: ImportPass, beat: Return
   let applying: Promise<void> = Promise.resolve();
   for await (const rows of batchesOf(q, job)) {
     const cands = pass.read(rows);
+    const found = pass.lookup(cands);
     await applying;
     if (beat.cancelled) throw new Cancelled();
-    applying = pass.apply(cands).then(() => addRejects(q, job.id, pass.takeRejects()));
+    applying = pass.apply(cands, found).then(() => addRejects(q, job.id, pass.takeRejects()));
     // Awaited after the next batch is read; until then a failure must not go unhandled.
     applying.catch(() => {});
     beat.progress(pass.counts);
