@@ -317,7 +317,8 @@ export function startImport(db: Db, job: ImportJobRow, opts: { today: string; ac
         // each sorted in memory; and the joins over a large file's kept rows stay in memory too.
         // (Imports take turns, so one transaction at a time asks for this much.)
         await tx.execute(sql`set local gin_pending_list_limit = '32MB'`);
-        await tx.execute(sql`set local work_mem = '256MB'`);
+        // (Not on the embedded database, whose memory is a WebAssembly heap.)
+        if (!embedded) await tx.execute(sql`set local work_mem = '256MB'`);
         const prospects = job.kind === 'prospects';
         const setup = await setupOf(tx, job, { ...opts, write: !prospects, stage: prospects });
         let pass: ImportPass | null = null;
