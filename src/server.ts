@@ -6,6 +6,7 @@ import { openDatabase } from './db/client.ts';
 import { quarterlyRetierJob } from './customers/jobs.ts';
 import { dailyRegradeJob } from './grading/jobs.ts';
 import { weeklySnapshotJob } from './review/jobs.ts';
+import { importCleanupJob } from './import/cleanup.ts';
 import { startScheduler } from './jobs/scheduler.ts';
 import { ensureDefaultPolicy } from './policy/store.ts';
 import { anyoneCanSignIn } from './users/sign-in.ts';
@@ -40,7 +41,7 @@ async function main() {
     if (firstRun) console.log('  Nobody can sign in yet: create the first admin with npm run user:create -- --email you@example.com --name "Your Name" --role admin (or stop and run npm run demo, which prints its demo team\'s passwords).');
     console.log(`  No data yet? As an admin, click "Load demo data" on the prospects page, or stop and run: npm run demo`);
   });
-  const scheduler = config.scheduler ? startScheduler(database.db, clock, [dailyRegradeJob, quarterlyRetierJob, weeklySnapshotJob]) : null;
+  const scheduler = config.scheduler ? startScheduler(database.db, clock, [dailyRegradeJob, quarterlyRetierJob, weeklySnapshotJob, importCleanupJob]) : null;
 
   let closing = false;
   const shutdown = async (signal: string) => {

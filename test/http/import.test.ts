@@ -7,6 +7,7 @@ import { createApp } from '../../src/app.tsx';
 import { parseConfig } from '../../src/config.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
 import { importsIdle } from '../../src/import/runner.ts';
+import { dropAbandonedImports, importCleanupJob } from '../../src/import/cleanup.ts';
 import { resetDatabase, testDatabase } from '../support/db.ts';
 import { testApp, text } from '../support/app.ts';
 import { PEOPLE, apiToken, ensureUser } from '../support/auth.ts';
@@ -349,6 +350,33 @@ describe('between the dry run and the import', () => {
     expect(done.status).toBe('done');
     expect(done.result).toMatchObject({ new: 3, fromDryRun: false });
     expect((await byName('Gamma'))!.policyVersion).toBe(version);
+  });
+});
+
+describe('imports nobody confirms', () => {
+  beforeEach(() => resetDatabase(database));
+
+  it('are cancelled after a week by the daily clean-up, which drops their file and dry run; recent ones are left alone', async () => {
+    const t = testApp(db);
+    const csv = ['Name,Website', 'Old Co,old.example.com', 'New Co,new.example.com'].join('\n');
+    const old = ((await (await upload(t, csv)).json()) as Job).id;
+    const recent = ((await (await upload(t, csv)).json()) as Job).id;
+    await importsIdle(db);
+    await db.update(importJobs).set({ createdAt: new Date('2026-06-01T10:00:00Z'), finishedAt: new Date('2026-06-01T10:00:05Z') }).where(eq(importJobs.id, old));
+    await db.update(importJobs).set({ createdAt: new Date('2026-06-28T10:00:00Z'), finishedAt: new Date('2026-06-28T10:00:05Z') }).where(eq(importJobs.id, recent));
+    const chunks = async (id: number) => (await db.select({ n: count() }).from(importFileChunks).where(eq(importFileChunks.jobId, id)))[0]!.n;
+    const kept = async (id: number) => (await db.select({ n: count() }).from(importRows).where(eq(importRows.jobId, id)))[0]!.n;
+    expect([await chunks(old), await kept(old)]).toEqual([1, 2]);
+    expect(await dropAbandonedImports(db, '2026-06-30')).toEqual({ cancelled: 1 });
+    const gone = (await (await t.get(`/api/imports/${old}`)).json()) as Job;
+    expect(gone.status).toBe('cancelled');
+    expect(gone.error).toContain('Left unconfirmed for 7 days');
+    expect([await chunks(old), await kept(old)]).toEqual([0, 0]);
+    expect(((await (await t.get(`/api/imports/${recent}`)).json()) as Job).status).toBe('ready');
+    expect([await chunks(recent), await kept(recent)]).toEqual([1, 2]);
+    expect((await t.json('POST', `/api/imports/${old}/confirm`)).status).toBe(409);
+    expect((await confirm(t, recent)).status).toBe('done');
+    expect(importCleanupJob.runKey('2026-06-30')).toBe('2026-06-30');
   });
 });
 
