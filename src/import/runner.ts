@@ -4,7 +4,8 @@ import { query, type Db } from '../db/client.ts';
 import { importFileChunks, importJobs, type ImportJobRow } from '../db/schema.ts';
 import { currentPolicy } from '../policy/store.ts';
 import { writeAudit } from '../audit/audit-log.ts';
-import { assignAccounts } from '../ownership/auto-assign.ts';
+import { assignAccounts, LoadCache } from '../ownership/auto-assign.ts';
+import { loadReps } from '../ownership/territory.ts';
 import { errorForLog } from '../db/errors.ts';
 import { CsvReader, type CsvRow, type Delimiter } from './csv.ts';
 import { ImportPass, type PassSetup } from './apply.ts';
@@ -351,9 +352,12 @@ export function startImport(db: Db, job: ImportJobRow, opts: { today: string; ac
         }
         const toAssign = staged?.toAssign ?? pass!.toAssign;
         const { policy } = setup;
+        // The reps and their loads read once for every chunk (the loads kept up to date as accounts move).
+        const reps = await loadReps(tx);
+        const loads = new LoadCache();
         const assign = async (ids: number[], cause: 'import' | 'grade_rose') => {
           let n = 0;
-          for (let i = 0; i < ids.length; i += ASSIGN_CHUNK) n += (await assignAccounts(tx, ids.slice(i, i + ASSIGN_CHUNK), { policy, actor: opts.actor.name, actorId: opts.actor.id, cause })).length;
+          for (let i = 0; i < ids.length; i += ASSIGN_CHUNK) n += (await assignAccounts(tx, ids.slice(i, i + ASSIGN_CHUNK), { policy, actor: opts.actor.name, actorId: opts.actor.id, cause, reps, loads })).length;
           return n;
         };
         const assigned = await assign(toAssign.created, 'import');
