@@ -11,7 +11,7 @@ import { homeQuerySchema } from '../home/routes.tsx';
 import { IMPORT_KINDS } from '../import/mapping.ts';
 import { previewBodySchema, savePolicyBodySchema, versionsQuerySchema } from '../policy/validation.ts';
 import { listQuerySchema } from '../prospects/queries.ts';
-import { newProspectSchema, prospectPatchSchema, signalSchema, statusChangeSchema } from '../prospects/validation.ts';
+import { newProspectSchema, prospectPatchSchema, reopeningApiSchema, signalSchema, statusChangeApiSchema } from '../prospects/validation.ts';
 import { reviewQuerySchema } from '../review/queries.ts';
 import { actionItemPatchSchema, actionItemSchema, noteSchema } from '../review/validation.ts';
 import { newUserApiSchema, userPatchSchema } from '../users/validation.ts';
@@ -74,8 +74,6 @@ const conflict = (description: string): ApiResponse => ({ status: 409, descripti
 const page = (rows: string, item?: z.ZodType) =>
   z.object({ total: z.number().int(), page: z.number().int(), pages: z.number().int(), [rows]: z.array(item ?? z.record(z.string(), z.unknown())) });
 
-/** Mirrors the optional-version body the prospect status routes read by hand. */
-const statusBody = statusChangeSchema.extend({ version: z.number().int().min(1).optional() });
 /** Mirrors src/ownership/routes.tsx ownerSchema (strict in the API). */
 const ownerBody = z.object({ ownerId: z.number().int().min(1).nullable().meta({ description: 'A user id, or null for nobody.' }) }).strict();
 /** Mirrors the pin body of PUT /api/accounts/:id/pin. */
@@ -122,9 +120,9 @@ export const OPERATIONS: ApiOperation[] = [
   { method: 'GET', path: '/api/prospects/:id/signals', tag: 'Prospects', summary: "A prospect's signals", params: idParam('prospect'), responses: [ok('Its signals.', z.object({ signals: z.array(SignalSchema) })), notFound('prospect')] },
   { method: 'POST', path: '/api/prospects/:id/signals', tag: 'Prospects', summary: 'Log a signal (re-grades the prospect)', params: idParam('prospect'), body: signalSchema(DAY).strict(), responses: [created('The signal and the prospect re-graded.', z.object({ signal: SignalSchema, prospect: ProspectSchema })), notFound('prospect')] },
   { method: 'GET', path: '/api/prospects/:id/history', tag: 'Prospects', summary: "A prospect's grade changes, with their causes", params: idParam('prospect'), responses: [ok('Its grade history.', z.object({ history: z.array(GradeChangeSchema) })), notFound('prospect')] },
-  { method: 'POST', path: '/api/prospects/:id/disqualification', tag: 'Prospects', summary: 'Disqualify a prospect (with a reason)', params: idParam('prospect'), body: statusBody, responses: [ok('The prospect.', ProspectSchema), notFound('prospect'), conflict('The prospect changed since that version.')] },
-  { method: 'POST', path: '/api/prospects/:id/loss', tag: 'Prospects', summary: 'Mark a prospect lost (with a reason)', params: idParam('prospect'), body: statusBody, responses: [ok('The prospect.', ProspectSchema), notFound('prospect'), conflict('The prospect changed since that version.')] },
-  { method: 'POST', path: '/api/prospects/:id/reopening', tag: 'Prospects', summary: 'Reopen a disqualified or lost prospect', params: idParam('prospect'), body: versionOnlySchema, bodyOptional: true, responses: [ok('The prospect, graded again.', ProspectSchema), notFound('prospect'), conflict('The prospect changed since that version.')] },
+  { method: 'POST', path: '/api/prospects/:id/disqualification', tag: 'Prospects', summary: 'Disqualify a prospect (with a reason)', params: idParam('prospect'), body: statusChangeApiSchema, responses: [ok('The prospect.', ProspectSchema), notFound('prospect'), conflict('The prospect changed since that version.')] },
+  { method: 'POST', path: '/api/prospects/:id/loss', tag: 'Prospects', summary: 'Mark a prospect lost (with a reason)', params: idParam('prospect'), body: statusChangeApiSchema, responses: [ok('The prospect.', ProspectSchema), notFound('prospect'), conflict('The prospect changed since that version.')] },
+  { method: 'POST', path: '/api/prospects/:id/reopening', tag: 'Prospects', summary: 'Reopen a disqualified or lost prospect', params: idParam('prospect'), body: reopeningApiSchema, bodyOptional: true, responses: [ok('The prospect, graded again.', ProspectSchema), notFound('prospect'), conflict('The prospect changed since that version.')] },
   { method: 'POST', path: '/api/grading/preview', tag: 'Grading', summary: 'Grade a prospect given in the body; stores nothing', body: gradingPreviewSchema, responses: [ok('The grade, fit, close-by date, flags and reasons.', object)] },
 
   // Customers and deals

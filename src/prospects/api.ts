@@ -5,7 +5,7 @@ import { jsonBody, notFoundJson, parseId, validationError } from '../shared/http
 import { changeStatus, createProspect, logSignal, updateProspect, type Failure } from './actions.ts';
 import { getProspect, gradeHistoryOf, listProspects, listQuerySchema, signalsOf } from './queries.ts';
 import { loadProspectView } from './routes.tsx';
-import { newProspectSchema, prospectPatchSchema, signalSchema, statusChangeSchema } from './validation.ts';
+import { newProspectSchema, prospectPatchSchema, reopeningApiSchema, signalSchema, statusChangeApiSchema } from './validation.ts';
 import type { Context } from 'hono';
 
 export function prospectJson(a: AccountRow) {
@@ -157,19 +157,19 @@ export function prospectApi() {
     app.post(`/prospects/:id/${path}`, async (c) => {
       const id = parseId(c.req.param('id'));
       if (!id) return notFoundJson(c, 'prospect');
-      let reason: string | null = null;
-      let version: number | undefined;
       const body = await jsonBody(c, { optional: to === 'open' });
       if (!body.ok) return body.response;
-      const b = (body.body ?? {}) as Record<string, unknown>;
-      if (b.version !== undefined) {
-        if (!Number.isInteger(b.version)) return c.json({ error: 'validation failed', issues: [{ path: 'version', message: 'must be a whole number' }] }, 422);
-        version = b.version as number;
-      }
-      if (to !== 'open') {
-        const parsed = statusChangeSchema.safeParse(b);
+      // Strict, as the other routes are: a misspelt field is refused, not dropped (the form ignores a browser's extras).
+      let reason: string | null = null;
+      let version: number | undefined;
+      if (to === 'open') {
+        const parsed = reopeningApiSchema.safeParse(body.body ?? {});
         if (!parsed.success) return validationError(c, parsed.error);
-        reason = parsed.data.reason;
+        version = parsed.data.version;
+      } else {
+        const parsed = statusChangeApiSchema.safeParse(body.body ?? {});
+        if (!parsed.success) return validationError(c, parsed.error);
+        ({ reason, version } = parsed.data);
       }
       const r = await changeStatus(c.var.deps.db, id, { status: to, reason }, { today: c.var.deps.clock.today(), actor: c.var.actor }, version);
       return r.ok ? c.json(prospectJson(r.account)) : failure(c, r);

@@ -80,3 +80,11 @@ export type SignalInput = z.infer<ReturnType<typeof signalSchema>>;
 export const statusChangeSchema = z.object({
   reason: requiredText(500, 'give a reason'),
 });
+
+/** The version a status change in the API was based on: optional (a client that sends none is not checked). */
+const statusVersion = z.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').optional();
+
+/** The API's disqualification and loss: a reason, optionally the version; an unknown field is refused (the form ignores a browser's extras). */
+export const statusChangeApiSchema = statusChangeSchema.extend({ version: statusVersion }).strict();
+/** The API's reopening: optionally the version, nothing else. */
+export const reopeningApiSchema = z.object({ version: statusVersion }).strict();

@@ -112,13 +112,16 @@ export async function updateUser(db: Db, id: number, version: number | undefined
       if (state === 'on_leave' && !leaveFrom) errors.leaveFrom = 'give the first day of leave';
       if (leaveFrom && leaveUntil && leaveUntil < leaveFrom) errors.leaveUntil = 'cannot be before the first day of leave';
       if (Object.keys(errors).length) return { ok: false as const, reason: 'invalid' as const, errors };
+      // A capacity of null is "the policy's default" (DOMAIN.md §3), as for someone added without
+      // one: the policy in force now, or the column's default while no policy is stored.
+      const capacity = patch.capacity === null ? ((await policyCapacity(tx)) ?? sql`default`) : patch.capacity;
 
       const [after] = await tx
         .update(users)
         .set({
           ...(patch.email !== undefined ? { email: patch.email } : {}),
           ...(patch.name !== undefined ? { name: patch.name } : {}),
-          ...(patch.capacity !== undefined && patch.capacity !== null ? { capacity: patch.capacity } : {}),
+          ...(capacity !== undefined ? { capacity } : {}),
           ...(patch.region !== undefined ? { region: patch.region } : {}),
           ...(passwordHash ? { passwordHash } : {}),
           role,

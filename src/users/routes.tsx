@@ -231,9 +231,8 @@ export function teamPages() {
       c.html(<UserFormPage form={form} mode="edit" id={id} {...msg} defaultCapacity={await policyCapacity(c.var.deps.db)} />, status);
     if (!parsed.success) return again(422, { values: withoutPasswords(values), errors: fieldErrors(parsed.error) });
     const { version, ...patch } = parsed.data;
-    // A capacity cleared on the form is the policy's default again (as on the new-person form).
-    const capacity = patch.capacity ?? (await policyCapacity(c.var.deps.db)) ?? null;
-    const r = await updateUser(c.var.deps.db, id, version, { ...patch, capacity }, c.var.actor);
+    // A capacity cleared on the form is null: updateUser makes it the policy's default again (as on the new-person form).
+    const r = await updateUser(c.var.deps.db, id, version, patch, c.var.actor);
     if (r.ok) return c.redirect(r.reassigned ? `/team?reassigned=${r.reassigned}` : '/team?saved=1', 303);
     return failedEdit(c, r, (status, f) =>
       f.reason === 'conflict'

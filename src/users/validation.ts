@@ -19,7 +19,7 @@ const optionalPassword = z.preprocess(
 
 const level = optionalNumber({ min: 1, max: 4, int: true });
 // Up to the most the policy's defaultCapacity may be, so the default the team form starts with is one it takes.
-const capacity = optionalNumber({ min: 0, max: 100_000 });
+const capacity = optionalNumber({ min: 0, max: 100_000 }).meta({ description: "Load points. Left out or null on a new user, or null on an edit: the policy's default capacity (ownership.defaultCapacity) in force at the time." });
 
 const fields = {
   email,

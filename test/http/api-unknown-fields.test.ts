@@ -74,6 +74,51 @@ describe('the API’s creation routes', () => {
   });
 });
 
+describe('the API’s status changes of a prospect', () => {
+  /** Each status route, on a prospect in a state it can change, with a field it does not take. */
+  async function statusCases(t: Awaited<ReturnType<typeof setup>>['t']): Promise<Case[]> {
+    const open = [(await insertProspect(db, { name: 'Open One' })).id, (await insertProspect(db, { name: 'Open Two' })).id];
+    const lost = (await insertProspect(db, { name: 'Lost One' })).id;
+    expect((await t.json('POST', `/api/prospects/${lost}/loss`, { reason: 'Went with a rival' })).status).toBe(200);
+    return [
+      { path: `/api/prospects/${open[0]}/disqualification`, valid: { reason: 'No budget', version: 1 }, unknown: 'note' },
+      // A deal's loss takes lostReason; a prospect's takes reason.
+      { path: `/api/prospects/${open[1]}/loss`, valid: { reason: 'Went with a rival' }, unknown: 'lostReason' },
+      // Reopening takes no reason at all.
+      { path: `/api/prospects/${lost}/reopening`, valid: { version: 2 }, unknown: 'reason' },
+    ];
+  }
+
+  it('refuse an unknown field with 422 naming it, and change nothing; the same body without it is taken', async () => {
+    const f = await setup();
+    for (const c of await statusCases(f.t)) {
+      const before = await tableDigest(db);
+      const res = await f.t.json('POST', c.path, { ...c.valid, [c.unknown]: 'Budget gone' });
+      expect(res.status, c.path).toBe(422);
+      expect(await res.json(), c.path).toEqual({ error: 'validation failed', issues: [{ path: c.unknown, message: 'unknown field' }] });
+      expect(changedTables(before, await tableDigest(db)), `${c.path} changed something`).toEqual([]);
+      const ok = await f.t.json('POST', c.path, c.valid);
+      expect(ok.status, `${c.path}: ${await ok.clone().text()}`).toBe(200);
+      expect(changedTables(before, await tableDigest(db)), `${c.path} changed nothing`).not.toEqual([]);
+    }
+  });
+
+  it('name the unknown field beside a missing reason and a version that is not a whole number', async () => {
+    const { t, prospect } = await setup();
+    const before = await tableDigest(db);
+    const res = await t.json('POST', `/api/prospects/${prospect}/disqualification`, { version: 'two', why: 'No budget' });
+    expect(res.status).toBe(422);
+    const issues = ((await res.json()) as { issues: { path: string; message: string }[] }).issues;
+    expect(issues).toHaveLength(3);
+    expect(issues).toEqual(expect.arrayContaining([{ path: 'why', message: 'unknown field' }, { path: 'reason', message: 'give a reason' }, { path: 'version', message: 'must be a whole number' }]));
+    const reopen = await t.json('POST', `/api/prospects/${prospect}/reopening`, { version: 1.5 });
+    expect(reopen.status).toBe(422);
+    expect((await reopen.json()).issues).toEqual([{ path: 'version', message: 'must be a whole number' }]);
+    expect(changedTables(before, await tableDigest(db))).toEqual([]);
+    expect((await db.select().from(accounts).where(eq(accounts.id, prospect)))[0]).toMatchObject({ status: 'open', version: 1 });
+  });
+});
+
 describe('the pages’ forms', () => {
   it('keep ignoring fields they do not read (a browser sends its button)', async () => {
     const f = await setup();
@@ -89,6 +134,12 @@ describe('the pages’ forms', () => {
     const d = await f.t.form(`/accounts/${f.prospect}/deals`, { title: 'Form deal', value: '1000', ...extra });
     expect(d.status).toBe(303);
     expect(await db.select().from(deals).where(eq(deals.title, 'Form deal'))).toHaveLength(1);
+    const dq = await f.t.form(`/prospects/${f.prospect}/disqualification`, { reason: 'No budget', ...extra });
+    expect(dq.status).toBe(303);
+    expect((await db.select().from(accounts).where(eq(accounts.id, f.prospect)))[0]).toMatchObject({ status: 'disqualified', statusReason: 'No budget' });
+    const reopen = await f.t.form(`/prospects/${f.prospect}/reopening`, { ...extra });
+    expect(reopen.status).toBe(303);
+    expect((await db.select().from(accounts).where(eq(accounts.id, f.prospect)))[0]).toMatchObject({ status: 'open', statusReason: null });
     const u = await f.t.form('/team', { email: 'form.rep@example.com', name: 'Form Rep', role: 'rep', level: '1', capacity: '', state: 'active', password: 'a fine first password', ...extra });
     expect(u.status).toBe(303);
     expect(await db.select().from(users).where(eq(users.email, 'form.rep@example.com'))).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { accounts, auditLog, deals, gradeChanges, tierChanges } from '../../src/db/schema.ts';
 import { resetDatabase, testDatabase } from '../support/db.ts';
 import { inputValue, testApp, text } from '../support/app.ts';
@@ -268,6 +268,23 @@ describe('the customer page', () => {
     expect(stale.status).toBe(409);
     expect(text(await stale.text())).toContain('changed by someone else');
     expect(await row(c.id)).toMatchObject({ daysPaidLate: 0 });
+  });
+
+  it('shows the activity trail’s times in the organisation’s time zone (TZ_ORG), as the audit trail does', async () => {
+    const c = await insertCustomer(db, { name: 'Zone Foods' }, [{ title: 'Zoned' }]);
+    // The deal created at 02:30 UTC on July 1, which is 22:30 on June 30 in New York (UTC−4 in
+    // summer); the conversion at 14:05 UTC, 10:05 there.
+    await db.update(auditLog).set({ at: new Date('2026-07-01T02:30:00Z') }).where(and(eq(auditLog.accountId, c.id), eq(auditLog.entity, 'deal')));
+    await db.update(auditLog).set({ at: new Date('2026-07-01T14:05:00Z') }).where(and(eq(auditLog.accountId, c.id), eq(auditLog.action, 'converted')));
+    const ny = text(await (await testApp(db, '2026-06-30', undefined, { env: { TZ_ORG: 'America/New_York' } }).get(`/customers/${c.id}`)).text());
+    expect(ny).toContain('2026-06-30 22:30 · deal created “Zoned” by test');
+    expect(ny).toContain('2026-07-01 10:05 · account converted by test');
+    expect(ny).not.toContain('2026-07-01 02:30');
+    expect(ny).not.toContain('14:05');
+    // With TZ_ORG unset (UTC) the same instants read as UTC.
+    const utc = text(await (await testApp(db).get(`/customers/${c.id}`)).text());
+    expect(utc).toContain('2026-07-01 02:30 · deal created “Zoned” by test');
+    expect(utc).toContain('2026-07-01 14:05 · account converted by test');
   });
 
   it('a converted account lives at /customers/:id: its prospect address redirects there, and the other way round', async () => {

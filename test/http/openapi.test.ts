@@ -97,8 +97,8 @@ describe('the OpenAPI document', () => {
     const d = await doc();
     const creations = ['/api/prospects', '/api/prospects/{id}/signals', '/api/customers/{id}/touches', '/api/accounts/{id}/deals', '/api/users', '/api/review/weeks/{week}/notes', '/api/review/weeks/{week}/action-items', '/api/territory/plans', '/api/review/snapshots', '/api/review/backfills'];
     for (const path of creations) expect(d.paths[path]!.post!.requestBody!.content['application/json']!.schema, path).toMatchObject({ type: 'object', additionalProperties: false });
-    // And the updates, which always did.
-    for (const [method, path] of [['patch', '/api/prospects/{id}'], ['patch', '/api/deals/{id}'], ['patch', '/api/users/{id}'], ['patch', '/api/action-items/{id}']] as const)
+    // And the status changes of a prospect, and the updates, which always did.
+    for (const [method, path] of [['post', '/api/prospects/{id}/disqualification'], ['post', '/api/prospects/{id}/loss'], ['post', '/api/prospects/{id}/reopening'], ['patch', '/api/prospects/{id}'], ['patch', '/api/deals/{id}'], ['patch', '/api/users/{id}'], ['patch', '/api/action-items/{id}']] as const)
       expect(d.paths[path]![method]!.requestBody!.content['application/json']!.schema, `${method} ${path}`).toMatchObject({ additionalProperties: false });
   });
 });

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { accounts, gradeChanges, signals } from '../../src/db/schema.ts';
+import { and, eq } from 'drizzle-orm';
+import { accounts, auditLog, gradeChanges, signals } from '../../src/db/schema.ts';
 import { resetDatabase, testDatabase } from '../support/db.ts';
 import { inputValue, testApp, text } from '../support/app.ts';
 import { insertProspect, insertSignal } from '../support/factories.ts';
@@ -119,6 +119,26 @@ describe('logging a signal', () => {
     expect(history[2]!.actor).toBe('web');
     const page = text(await (await t.get(`/prospects/${p.id}`)).text());
     expect(page).toContain('signal logged by web');
+  });
+});
+
+describe('times on the prospect page', () => {
+  it('are in the organisation’s time zone (TZ_ORG): when a signal was logged, and the activity trail', async () => {
+    const p = await insertProspect(db, { name: 'Zone Ltd' });
+    const { signal } = await insertSignal(db, p.id, { type: 'selection_started', date: '2026-06-30', note: 'Zoned' });
+    // Logged at 02:30 UTC on July 1, which is 22:30 on June 30 in New York (UTC−4 in summer); the
+    // prospect added at 14:05 UTC, 10:05 there.
+    await db.update(signals).set({ loggedAt: new Date('2026-07-01T02:30:00Z') }).where(eq(signals.id, signal.id));
+    await db.update(auditLog).set({ at: new Date('2026-07-01T14:05:00Z') }).where(and(eq(auditLog.accountId, p.id), eq(auditLog.action, 'created'), eq(auditLog.entity, 'account')));
+    const ny = text(await (await testApp(db, '2026-06-30', undefined, { env: { TZ_ORG: 'America/New_York' } }).get(`/prospects/${p.id}`)).text());
+    expect(ny).toContain('Zoned logged 2026-06-30 22:30 by test');
+    expect(ny).toMatch(/2026-07-01 10:05 · account created by test/);
+    expect(ny).not.toContain('2026-07-01 02:30');
+    expect(ny).not.toContain('14:05');
+    // With TZ_ORG unset (UTC) the same instants read as UTC.
+    const utc = text(await (await testApp(db).get(`/prospects/${p.id}`)).text());
+    expect(utc).toContain('Zoned logged 2026-07-01 02:30 by test');
+    expect(utc).toContain('2026-07-01 14:05 · account created by test');
   });
 });
 

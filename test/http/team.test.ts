@@ -276,6 +276,35 @@ describe('a new person’s capacity', () => {
     expect((await byEmail(rep.email))!.capacity).toBe(120);
   });
 
+  it('set to null through PATCH /api/users/:id is the policy’s default again, as the emptied edit form is; left out, it stays', async () => {
+    const rep = await ensureUser(db, PEOPLE.rep);
+    const t = testApp(db);
+    expect(await (await t.json('PATCH', `/api/users/${rep.id}`, { capacity: 75 })).json()).toMatchObject({ capacity: 75 });
+    await defaultCapacity(120);
+    // Left out, the capacity is not touched.
+    expect(await (await t.json('PATCH', `/api/users/${rep.id}`, { region: 'East' })).json()).toMatchObject({ capacity: 75, region: 'East' });
+    const reset = await t.json('PATCH', `/api/users/${rep.id}`, { capacity: null });
+    expect(reset.status).toBe(200);
+    expect(await reset.json()).toMatchObject({ capacity: 120, region: 'East' });
+    expect((await byEmail(rep.email))!.capacity).toBe(120);
+    // The policy in force when the change is made, not the one when the user got their capacity.
+    expect((await t.json('PATCH', `/api/users/${rep.id}`, { capacity: 75 })).status).toBe(200);
+    await defaultCapacity(90);
+    expect(await (await t.json('PATCH', `/api/users/${rep.id}`, { capacity: null })).json()).toMatchObject({ capacity: 90 });
+    const changes = (await audit()).filter((e) => e.entity === 'user' && e.entityId === rep.id && e.action === 'updated');
+    expect(changes.at(-1)!.before).toMatchObject({ capacity: 75 });
+    expect(changes.at(-1)!.after).toMatchObject({ capacity: 90 });
+  });
+
+  it('set to null falls back to the column’s default while no policy is stored', async () => {
+    const rep = await ensureUser(db, PEOPLE.rep);
+    const t = testApp(db);
+    expect((await t.json('PATCH', `/api/users/${rep.id}`, { capacity: 75 })).status).toBe(200);
+    await db.delete(policies);
+    expect(await (await t.json('PATCH', `/api/users/${rep.id}`, { capacity: null })).json()).toMatchObject({ capacity: 100 });
+    expect((await byEmail(rep.email))!.capacity).toBe(100);
+  });
+
   it('falls back to the column’s default while no policy is stored', async () => {
     await db.delete(policies);
     const r = await createUser(db, newUserSchema.parse({ email: 'early@example.com', name: 'Early', role: 'rep', level: 1 }), { name: 'test', role: 'admin' });

@@ -1,7 +1,8 @@
 import type { AuditListRow, AuditQuery } from '../../src/audit/queries.ts';
 import { Card } from '../components.tsx';
 import { Layout } from '../layout.tsx';
-import { Changes, ENTITY_LABELS, orgZone, when } from './trail.tsx';
+import { orgZone, when } from '../time.ts';
+import { Changes, ENTITY_LABELS } from './trail.tsx';
 
 type Props = {
   q: AuditQuery;

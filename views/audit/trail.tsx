@@ -1,6 +1,5 @@
-import { tryGetContext } from 'hono/context-storage';
-import type { AppEnv } from '../../src/app-env.ts';
 import type { AuditRow } from '../../src/db/schema.ts';
+import { when } from '../time.ts';
 
 // The audit trail as people read it: when, who, what, and what changed from what.
 
@@ -28,21 +27,6 @@ export function changesOf(before: unknown, after: unknown): { key: string; from:
     out.push({ key: k, from, to });
   }
   return out;
-}
-
-/** The organisation's time zone (TZ_ORG) of the request being rendered; UTC outside one. */
-export const orgZone = (): string => tryGetContext<AppEnv>()?.var.deps?.config.orgTimeZone ?? 'UTC';
-
-const formats = new Map<string, Intl.DateTimeFormat>();
-
-/** An instant as the organisation reads it: date and time in TZ_ORG (as the audit filter's days). */
-export function when(d: Date): string {
-  const tz = orgZone();
-  if (tz === 'UTC') return d.toISOString().slice(0, 16).replace('T', ' ');
-  let f = formats.get(tz);
-  if (!f) formats.set(tz, (f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
-  const p = Object.fromEntries(f.formatToParts(d).map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
 export const ENTITY_LABELS: Record<string, string> = { account: 'account', signal: 'signal', deal: 'deal', user: 'person', policy: 'policy' };

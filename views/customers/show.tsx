@@ -3,6 +3,7 @@ import type { Tiering } from '../../src/customers/tiering.ts';
 import { formatMoney, formatNumber } from '../../src/grading/explain.ts';
 import { Alerts, Card, Field, FormErrors, GradeBadge, emptyForm, type FormState, FirmographicFacts } from '../components.tsx';
 import { Layout } from '../layout.tsx';
+import { when } from '../time.ts';
 import { TIER_CAUSES, TierBadge } from './components.tsx';
 import { DealsPanel, type DealProblem } from './deals.tsx';
 import type { OwnerInfo } from '../../src/ownership/owner-change.ts';
@@ -261,7 +262,7 @@ function Activity(props: { audit: AuditRow[] }) {
         const after = (e.after ?? e.before) as { title?: string } | null;
         return (
           <li>
-            <span class="when">{e.at.toISOString().slice(0, 16).replace('T', ' ')}</span> · {e.entity} {e.action.replace(/_/g, ' ')}
+            <span class="when">{when(e.at)}</span> · {e.entity} {e.action.replace(/_/g, ' ')}
             {e.entity === 'deal' && after?.title ? ` “${after.title}”` : ''} <span class="muted small">by {e.actor}</span>
           </li>
         );

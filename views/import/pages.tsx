@@ -5,9 +5,9 @@ import type { Reject } from '../../src/import/store.ts';
 import type { ColumnInfo } from '../../src/import/upload.ts';
 import { formatBytes } from '../../src/import/upload.ts';
 import { formatNumber } from '../../src/grading/explain.ts';
-import { when as at } from '../audit/trail.tsx';
 import { Alerts, Card, Flags, GradeBadge } from '../components.tsx';
 import { Layout } from '../layout.tsx';
+import { when as at } from '../time.ts';
 
 // The import pages: upload, mapping, the dry run's results, progress and the outcome. Every
 // action is a plain form; htmx only polls the progress while a dry run or an import runs.

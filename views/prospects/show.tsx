@@ -7,6 +7,7 @@ import { daysBetween } from '../../src/shared/dates.ts';
 import { Card, Field, Flags, FormErrors, GradeBadge, emptyForm, type FormState, FirmographicFacts } from '../components.tsx';
 import { DealsPanel, type DealProblem } from '../customers/deals.tsx';
 import { Layout } from '../layout.tsx';
+import { when } from '../time.ts';
 import { OwnerCard } from '../ownership/owner-card.tsx';
 import { AccountTrail } from '../audit/trail.tsx';
 import { viewerIs, viewerMayChange } from '../viewer.ts';
@@ -199,7 +200,7 @@ export function Timeline(props: { signals: SignalRow[] }) {
           {s.event ? <span> · event: {s.event}</span> : null}
           {s.note ? <div class="small">{s.note}</div> : null}
           <div class="muted small">
-            logged {s.loggedAt.toISOString().slice(0, 16).replace('T', ' ')}
+            logged {when(s.loggedAt)}
             {s.loggedBy ? ` by ${s.loggedBy}` : ''}
           </div>
         </li>
