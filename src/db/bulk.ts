@@ -8,7 +8,8 @@ import type { Db } from './client.ts';
 export type BulkType = 'int' | 'float8' | 'text' | 'date' | 'bool' | 'text[]' | 'jsonb';
 export type BulkColumn = readonly [name: string, type: BulkType];
 
-type PgJsClient = { unsafe(query: string): { writable(): Promise<NodeJS.WritableStream & { on(e: string, f: (err?: Error) => void): unknown }> } };
+type CopyStream = NodeJS.WritableStream & { on(e: string, f: (err?: Error) => void): unknown };
+type PgJsClient = { unsafe(query: string): { writable(): Promise<CopyStream> }; reserve?: () => Promise<PgJsClient & { release(): void }> };
 
 function pgJsClient(db: Db): PgJsClient | null {
   const client = (db as unknown as { session?: { client?: unknown } }).session?.client as Partial<PgJsClient> | undefined;
@@ -51,12 +52,20 @@ export async function bulkInsert(db: Db, table: string, columns: readonly BulkCo
       for (let i = 1; i < n; i++) line += '\t' + encoders[i]!(r[i]);
       text += line + '\n';
     }
-    const stream = await client.unsafe(`copy "${table}" (${names}) from stdin`).writable();
-    await new Promise<void>((resolve, reject) => {
-      stream.on('error', reject);
-      stream.on('finish', () => resolve());
-      stream.end(text);
-    });
+    // On the pool, a connection of its own: postgres.js would otherwise send another query down the
+    // same connection while it is in COPY mode, which breaks both. (A transaction's connection is its
+    // own already: its caller must not query while this runs.)
+    const conn = client.reserve ? await client.reserve() : null;
+    try {
+      const stream = await (conn ?? client).unsafe(`copy "${table}" (${names}) from stdin`).writable();
+      await new Promise<void>((resolve, reject) => {
+        stream.on('error', reject);
+        stream.on('finish', () => resolve());
+        stream.end(text);
+      });
+    } finally {
+      conn?.release();
+    }
     return;
   }
   const objects = rows.map((r) => Object.fromEntries(columns.map(([n], i) => [n, r[i] ?? null])));

@@ -271,8 +271,9 @@ export class ImportPass {
 
   /** The accounts these candidates may be: by domain, and by name key (read unlocked: write() locks the ones it changes). */
   lookup(cands: readonly Candidate[]): Promise<Found> | undefined {
-    // When writing, a batch must see what the batches before it wrote: it looks up in apply().
-    if (this.s.write) return undefined;
+    // Only on the pool: in a transaction, a query sent while the batch before is being copied would
+    // go down the connection in COPY mode; and when writing, a batch must see what the ones before wrote.
+    if (this.s.write || !this.s.overlapWrites) return undefined;
     const found = this.existing(cands);
     // Started ahead of apply() (the next batch's lookup runs while this one is graded): awaited there.
     found.catch(() => {});

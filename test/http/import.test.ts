@@ -8,7 +8,9 @@ import { parseConfig } from '../../src/config.ts';
 import { fixedClock } from '../../src/shared/clock.ts';
 import { importsIdle } from '../../src/import/runner.ts';
 import { dropAbandonedImports, importCleanupJob } from '../../src/import/cleanup.ts';
-import { resetDatabase, testDatabase } from '../support/db.ts';
+import { openWorkerPostgres, resetDatabase, testDatabase, testDb } from '../support/db.ts';
+import { uploadFile } from '../../src/import/actions.ts';
+import { Readable } from 'node:stream';
 import { testApp, text } from '../support/app.ts';
 import { PEOPLE, apiToken, ensureUser } from '../support/auth.ts';
 import { insertProspect } from '../support/factories.ts';
@@ -284,6 +286,20 @@ describe('between the dry run and the import', () => {
     } finally {
       await db.execute(sql`drop trigger if exists import_test_boom on import_rows`);
       await db.execute(sql`drop function if exists import_test_boom()`);
+    }
+  });
+
+  it.runIf(testDb() === 'postgres')('a file of several batches on a pool of one connection: every row is counted (no query goes down a connection while it copies)', async () => {
+    const one = await openWorkerPostgres({ max: 1 });
+    try {
+      const lines = ['Name,Website'];
+      for (let i = 0; i < 12_000; i++) lines.push(`Firm ${i},firm-${i}.example.com`);
+      const up = await uploadFile(one.db, { kind: 'prospects', fileName: 'firms.csv', bytes: Readable.from([Buffer.from(lines.join('\n'))]), maxBytes: 1 << 26 }, { today: '2026-06-30', actor: { name: 'test', id: null } });
+      if (!up.ok) throw new Error(up.error);
+      expect((up.job.speculation as { counts: { new: number } }).counts.new).toBe(12_000);
+      expect(await kept(up.job.id)).toBe(12_000);
+    } finally {
+      await one.close();
     }
   });
 

@@ -61,6 +61,12 @@ async function openPgliteWorker(): Promise<Database> {
   return openPglite({ loadDataDir: new Blob([dump]) });
 }
 
+/** Another pool on this worker's PostgreSQL database (e.g. of one connection); PostgreSQL runs only. */
+export async function openWorkerPostgres(opts: { max: number }): Promise<Database> {
+  const server = inject('postgres');
+  return openPostgres(withDatabase(server.adminUrl, `${WORKER_DB_PREFIX}${process.env.VITEST_POOL_ID ?? '1'}`), opts);
+}
+
 async function openPostgresWorker(): Promise<Database> {
   const server = inject('postgres');
   const name = `${WORKER_DB_PREFIX}${process.env.VITEST_POOL_ID ?? '1'}`;
