@@ -46,12 +46,16 @@ export async function bulkInsert(db: Db, table: string, columns: readonly BulkCo
   if (client) {
     const encoders = columns.map(([, type]) => ENCODE[type]);
     const n = encoders.length;
-    let text = '';
-    for (const r of rows) {
-      let line = encoders[0]!(r[0]);
-      for (let i = 1; i < n; i++) line += '\t' + encoders[i]!(r[i]);
-      text += line + '\n';
+    // Joined, not concatenated: a joined string is flat, where += builds a rope that is flattened
+    // again when written (twice the time, and garbage).
+    const lines: string[] = new Array(rows.length);
+    const cells: string[] = new Array(n);
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k]!;
+      for (let i = 0; i < n; i++) cells[i] = encoders[i]!(r[i]);
+      lines[k] = cells.join('\t');
     }
+    const text = `${lines.join('\n')}\n`;
     // On the pool, a connection of its own: postgres.js would otherwise send another query down the
     // same connection while it is in COPY mode, which breaks both. (A transaction's connection is its
     // own already: its caller must not query while this runs.)
