@@ -267,7 +267,7 @@ export function plannerMarkdown(r: PlannerResult): string {
     '',
     ...detail,
     '',
-    'Memory: the heap after a full garbage collection holding the generated data, what one plan (moves with their sentences, every rep) adds to it, and the peak RSS of the benchmark process so far (it grows with the largest case).',
+    'Memory: the heap after a full garbage collection holding the generated data, what one plan (its moves, every rep) adds to it, and the peak RSS of the benchmark process so far (it grows with the largest case).',
     '',
     (at100k ? `Goal ≤ 0.5 s for 100,000 accounts / 500 reps: ${goal(at100k.median <= 500)} (${fmtMs(at100k.median)}). ` : '') +
       `Goal max after within 1 % of the bound: ${goal(within)}. Goal far fewer moves than from scratch: ${goal(r.cases.every((c) => c.plan.moves < c.plan.fromScratch.moves / 2))} (also fewer than from scratch at best: ${r.cases.every((c) => c.plan.moves < c.plan.fromScratch.movesAtBest) ? 'yes' : 'no'}).`,

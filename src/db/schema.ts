@@ -521,7 +521,12 @@ export const balancePlanMoves = pgTable(
     load: doublePrecision('load').notNull(),
     minLevel: integer('min_level').notNull(),
     reason: text('reason').notNull(),
-    why: text('why').notNull(),
+    // What the move's sentence is rendered from, with the plan's reps and target (its sentence is
+    // not kept: moveExplainer in src/ownership/balance.ts renders it when shown).
+    utilAfter: doublePrecision('util_after').notNull(),
+    madeRoom: boolean('made_room').notNull().default(false),
+    roomForLevel: integer('room_for_level'),
+    fromLoad: doublePrecision('from_load'),
   },
   (t) => [primaryKey({ columns: [t.planId, t.seq] })],
 );

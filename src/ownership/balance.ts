@@ -1,5 +1,5 @@
 import { anAccount, pct, repLabel, type RepNames } from './assignment.ts';
-import { utilization, type OwnedAccount, type Rep, type RepState, type Requirement } from './model.ts';
+import { utilization, type OwnedAccount, type Rep, type RepState } from './model.ts';
 
 // Balancing a territory (DOMAIN.md §3). Pure: the caller loads every account and rep and stores
 // the plan. Priorities: clear breaches, then bring reps within capacity, then even utilization,
@@ -15,7 +15,27 @@ import { utilization, type OwnedAccount, type Rep, type RepState, type Requireme
 
 export type MoveReason = 'unowned' | 'below_level' | 'owner_deactivated' | 'owner_not_a_rep' | 'cover' | 'over_capacity' | 'evening';
 
-export type Move = { accountId: number; from: number | null; to: number; key: string; load: number; minLevel: number; reason: MoveReason; why: string };
+/**
+ * One account moved. Its sentence (why) is not kept: moveExplainer renders it from these fields
+ * and the plan's reps and target, when a page or the API shows the move.
+ */
+export type Move = {
+  accountId: number;
+  from: number | null;
+  to: number;
+  key: string;
+  load: number;
+  minLevel: number;
+  reason: MoveReason;
+  /** The receiving rep's utilization once it took this account (as placed, in the plan's order). */
+  utilAfter: number;
+  /** The receiving rep made room for it by passing junior accounts on. */
+  madeRoom: boolean;
+  /** Passed on to make room for an account needing this level or above; else null. */
+  roomForLevel: number | null;
+  /** Its owner's load the reason speaks of (over capacity, evening; not when passed on to make room); else null. */
+  fromLoad: number | null;
+};
 
 export type LoadFigures = { load: number; count: number; utilization: number };
 
@@ -37,7 +57,7 @@ export type BalancePlan = {
   needingCover: number[];
 };
 
-export type BalanceOptions = { cover: boolean; names?: RepNames };
+export type BalanceOptions = { cover: boolean };
 
 /** Move reasons in the order the plan lists them. */
 export const MOVE_REASONS: readonly MoveReason[] = ['unowned', 'below_level', 'owner_deactivated', 'owner_not_a_rep', 'cover', 'over_capacity', 'evening'];
@@ -777,7 +797,6 @@ function searchTarget(t: Team): number {
 /** A balance plan for the whole territory (DOMAIN.md §3); deterministic whatever the input order. */
 export function planBalance(accounts: readonly OwnedAccount[], reps: readonly Rep[], opts: BalanceOptions): BalancePlan {
   const t = prepare(accounts, reps, opts.cover);
-  const names = opts.names;
   const T = searchTarget(t);
   const res = run(t, T, 'plan', true);
 
@@ -843,7 +862,6 @@ export function planBalance(accounts: readonly OwnedAccount[], reps: readonly Re
   const byReason: Move[][] = MOVE_REASONS.map(() => []);
   const nextFree = new Int32Array(C);
   let breachesAfter = t.stayBreaches;
-  const why = explainer(t, T, names);
   for (let i = 0; i < M; i++) {
     const c = t.aClass[i]!;
     if (c < 0) continue;
@@ -865,7 +883,10 @@ export function planBalance(accounts: readonly OwnedAccount[], reps: readonly Re
         load: need.load,
         minLevel: need.minLevel,
         reason: MOVE_REASONS[reason]!,
-        why: why(a, r, reason, to, sl.util[k]!, sl.flags[k]!, madeRoomFor[i]!),
+        utilAfter: sl.util[k]!,
+        madeRoom: (sl.flags[k]! & 2) !== 0,
+        roomForLevel: madeRoomFor[i]! >= 0 ? t.cMin[madeRoomFor[i]!]! : null,
+        fromLoad: (reason === R_OVER || reason === R_EVEN) && madeRoomFor[i]! < 0 ? t.base[r]! : null,
       });
       r = to;
     }
@@ -907,63 +928,64 @@ export function planBalance(accounts: readonly OwnedAccount[], reps: readonly Re
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 const num = (x: number) => String(Math.round(x * 100) / 100);
 
-/** The one-sentence why of each move; the parts shared by many moves are built once. */
-function explainer(t: Team, T: number, names?: RepNames) {
-  const wasCache = new Map<number, string>();
-  const toCache = new Map<Requirement, Map<number, string>>();
-  const target = pct(T);
+/** What a move's sentence is rendered from, beside the move: its plan's reps (as they were then) and target. */
+export type WhyContext = { reps: readonly Rep[]; target: number; names?: RepNames };
+
+export type MoveFacts = Pick<Move, 'from' | 'to' | 'key' | 'minLevel' | 'reason' | 'utilAfter' | 'madeRoom' | 'roomForLevel' | 'fromLoad'>;
+
+/**
+ * The one-sentence why of each move of a plan, rendered when shown (pure; the plan keeps only the
+ * fields). The parts shared by many moves are built once per explainer.
+ */
+export function moveExplainer(ctx: WhyContext): (m: MoveFacts) => string {
+  const { names } = ctx;
+  const repOf = new Map(ctx.reps.map((r) => [r.id, r]));
+  // Levels with a rep who could take accounts (active, with capacity).
+  const levels = new Set(ctx.reps.filter((r) => r.state === 'active' && r.capacity > 0).map((r) => r.level));
+  const target = pct(ctx.target);
+  const wasCache = new Map<string, string>();
+  const destCache = new Map<string, string>();
   const percent: string[] = [];
   const pctOf = (u: number) => {
     const k = Math.round(u * 100);
     return k >= 0 && k < 10_000 ? (percent[k] ??= pct(u)) : pct(u);
   };
-  const wasOf = (a: OwnedAccount, from: number, reason: number, forCls: number): string => {
-    const need = a.need!;
-    const who = a.ownerId === null ? '' : repLabel(a.ownerId, names);
-    if (forCls >= 0) return `${who} passed it on to make room for an account only level ${t.cMin[forCls]} or above can take`;
-    switch (MOVE_REASONS[reason]) {
+  const wasOf = (m: MoveFacts): string => {
+    const who = m.from === null ? '' : repLabel(m.from, names);
+    if (m.roomForLevel !== null) return `${who} passed it on to make room for an account only level ${m.roomForLevel} or above can take`;
+    const from = m.from === null ? undefined : repOf.get(m.from);
+    switch (m.reason) {
       case 'unowned':
         return 'It had no owner';
       case 'owner_not_a_rep':
-        return `Its owner (#${a.ownerId}) is not a rep`;
+        return `Its owner (#${m.from}) is not a rep`;
       case 'owner_deactivated':
         return `${who} is deactivated`;
       case 'below_level':
-        return `${who}'s level ${t.level[from]} is below the minimum ${need.minLevel} for ${anAccount(need.key)}`;
+        return `${who}'s level ${from?.level ?? '?'} is below the minimum ${m.minLevel} for ${anAccount(m.key)}`;
       case 'cover':
         return `${who} is on leave`;
       case 'over_capacity':
-        return `${who} was over capacity (${num(t.base[from]!)} of ${num(t.cap[from]!)} points)`;
+        return m.fromLoad === null || !from ? `${who} was over capacity` : `${who} was over capacity (${num(m.fromLoad)} of ${num(from.capacity)} points)`;
       default:
-        return `${who} was at ${pct(t.base[from]! / t.cap[from]!)}, above the even target of ${target}`;
+        return m.fromLoad === null || !from ? `${who} was above the even target of ${target}` : `${who} was at ${pct(m.fromLoad / from.capacity)}, above the even target of ${target}`;
     }
   };
-  return (a: OwnedAccount, from: number, reason: number, to: number, util: number, flags: number, forCls: number): string => {
-    const need = a.need!;
-    // Cached where the text depends on the rep, the reason and the class only.
-    let was: string | undefined;
-    const reasonName = MOVE_REASONS[reason];
-    if (reasonName === 'below_level' || reasonName === 'owner_not_a_rep') was = wasOf(a, from, reason, forCls);
-    else {
-      const wk = ((from + 1) * 8 + reason) * (t.C + 1) + forCls + 1;
-      was = wasCache.get(wk);
-      if (was === undefined) wasCache.set(wk, (was = wasOf(a, from, reason, forCls)));
-    }
-    let byTo = toCache.get(need);
-    if (!byTo) toCache.set(need, (byTo = new Map()));
-    let dest = byTo.get(to * 4 + flags);
-    if (dest === undefined) {
-      const rep = repLabel(t.reps[to]!.id, names);
-      const lv = t.level[to];
-      if (flags & 2) dest = `${rep} (level ${lv}) qualifies and made room for it (`;
-      else if (flags & 1) dest = `${rep} has level ${lv}, the minimum for ${anAccount(need.key)}, and the lowest utilization after adding (`;
-      else {
-        const none = t.levels.includes(need.minLevel) ? `no level-${need.minLevel} rep had room under ${target}` : `no active rep is at level ${need.minLevel}`;
-        dest = `${rep} (level ${lv}) qualifies with the lowest utilization after adding as ${none} (`;
-      }
-      byTo.set(to * 4 + flags, dest);
-    }
-    return was + '; ' + dest + pctOf(util) + ' after).';
+  const destOf = (m: MoveFacts): string => {
+    const rep = repLabel(m.to, names);
+    const lv = repOf.get(m.to)?.level;
+    if (m.madeRoom) return `${rep} (level ${lv}) qualifies and made room for it (`;
+    if (lv === m.minLevel) return `${rep} has level ${lv}, the minimum for ${anAccount(m.key)}, and the lowest utilization after adding (`;
+    const none = levels.has(m.minLevel) ? `no level-${m.minLevel} rep had room under ${target}` : `no active rep is at level ${m.minLevel}`;
+    return `${rep} (level ${lv}) qualifies with the lowest utilization after adding as ${none} (`;
+  };
+  return (m: MoveFacts): string => {
+    const wk = `${m.from}|${m.reason}|${m.roomForLevel}|${m.key}|${m.minLevel}|${m.fromLoad}`;
+    let was = wasCache.get(wk);
+    if (was === undefined) wasCache.set(wk, (was = wasOf(m)));
+    const dk = `${m.to}|${m.madeRoom}|${m.key}|${m.minLevel}`;
+    let dest = destCache.get(dk);
+    if (dest === undefined) destCache.set(dk, (dest = destOf(m)));
+    return was + '; ' + dest + pctOf(m.utilAfter) + ' after).';
   };
 }
-

@@ -5,7 +5,7 @@ import { writeAudit } from '../audit/audit-log.ts';
 import { currentPolicy } from '../policy/store.ts';
 import type { Actor } from '../users/model.ts';
 import { TERRITORY_LOCK } from './auto-assign.ts';
-import { planBalance, type BalancePlan, type Move } from './balance.ts';
+import { moveExplainer, planBalance, type BalancePlan, type Move, type MoveFacts } from './balance.ts';
 import { requirementOf } from './model.ts';
 import { loadOwnedAccounts, loadReps, loadsFromGroups, ownerGroups, type TeamRep } from './territory.ts';
 
@@ -59,7 +59,7 @@ export async function proposePlan(db: Db, opts: PlanOptions & { asOf: string; ac
       const t0 = performance.now();
       const [reps, owned] = [await loadReps(tx), await loadOwnedAccounts(tx, policy.ownership)];
       const started = performance.now();
-      const plan = planBalance(owned, reps, { cover: opts.cover, names: new Map(reps.map((r) => [r.id, r.name])) });
+      const plan = planBalance(owned, reps, { cover: opts.cover });
       const ms = Math.round(performance.now() - started);
       const names = new Map(reps.map((r) => [r.id, r] as const));
       const storedReps: StoredRep[] = plan.reps.map((r) => ({ ...r, name: names.get(r.id)?.name ?? `#${r.id}`, region: names.get(r.id)?.region ?? null }));
@@ -72,13 +72,15 @@ export async function proposePlan(db: Db, opts: PlanOptions & { asOf: string; ac
         .returning();
       const levelOf = new Map(reps.map((r) => [r.id, r.level]));
       // The moves as one JSON parameter per chunk: thousands of bound parameters cost more than the insert.
+      // Not their sentences: those are rendered from these fields when shown (explainMoves).
       for (let i = 0; i < moves.length; i += MOVE_CHUNK) {
         const chunk = moves.slice(i, i + MOVE_CHUNK).map((m, j) => ({ ...m, seq: i + j + 1, toLevel: levelOf.get(m.to) ?? 0 }));
         await tx.execute(sql`
-          insert into ${balancePlanMoves} (plan_id, seq, account_id, from_owner, to_owner, to_level, key, load, min_level, reason, why)
-          select ${row!.id}, seq, "accountId", "from", "to", "toLevel", key, load, "minLevel", reason, why
+          insert into ${balancePlanMoves} (plan_id, seq, account_id, from_owner, to_owner, to_level, key, load, min_level, reason, util_after, made_room, room_for_level, from_load)
+          select ${row!.id}, seq, "accountId", "from", "to", "toLevel", key, load, "minLevel", reason, "utilAfter", "madeRoom", "roomForLevel", "fromLoad"
           from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb)
-            as v(seq int, "accountId" int, "from" int, "to" int, "toLevel" int, key text, load float8, "minLevel" int, reason text, why text)`);
+            as v(seq int, "accountId" int, "from" int, "to" int, "toLevel" int, key text, load float8, "minLevel" int, reason text,
+                 "utilAfter" float8, "madeRoom" boolean, "roomForLevel" int, "fromLoad" float8)`);
       }
       // How long reading and writing took beside planning, for the plan page and the benchmark.
       await tx.update(balancePlans).set({ summary: { ...summary, writeMs: Math.round(performance.now() - t1) } }).where(eq(balancePlans.id, row!.id));
@@ -88,6 +90,27 @@ export async function proposePlan(db: Db, opts: PlanOptions & { asOf: string; ac
   );
   return viewOf(row);
 }
+
+/** A move as the plan page and the API show it, with its sentence. */
+export type ShownMove = Pick<Move, 'accountId' | 'from' | 'to' | 'key' | 'load' | 'minLevel' | 'reason'> & { why: string };
+
+/** Renders the sentences of a stored plan's moves, with the reps' names and levels as the plan saw them. */
+export function explainMoves(plan: Pick<PlanView, 'reps' | 'summary'>): (m: MoveFacts) => string {
+  return moveExplainer({ reps: plan.reps, target: plan.summary.target, names: new Map(plan.reps.map((r) => [r.id, r.name])) });
+}
+
+/** The columns a move's sentence is rendered from. */
+const factColumns = {
+  from: balancePlanMoves.fromOwner,
+  to: balancePlanMoves.toOwner,
+  key: balancePlanMoves.key,
+  minLevel: balancePlanMoves.minLevel,
+  reason: balancePlanMoves.reason,
+  utilAfter: balancePlanMoves.utilAfter,
+  madeRoom: balancePlanMoves.madeRoom,
+  roomForLevel: balancePlanMoves.roomForLevel,
+  fromLoad: balancePlanMoves.fromLoad,
+};
 
 export async function getPlan(db: Db, id: number): Promise<PlanView | null> {
   const [row] = await db.select().from(balancePlans).where(eq(balancePlans.id, id));
@@ -161,6 +184,15 @@ export async function applyPlan(db: Db, id: number, actor: Actor): Promise<Apply
     if (problems.length) return { ok: false as const, reason: 'stale' as const, problems };
     const moved = plan.summary.moveCount;
     if (moved) {
+      // Each audit row keeps the move's sentence, rendered here as the plan page shows it (plans
+      // store no sentences: rendering them costs the plans applied, not every plan proposed).
+      const why = explainMoves(plan);
+      const facts = await tx
+        .select({ seq: balancePlanMoves.seq, ...factColumns })
+        .from(balancePlanMoves)
+        .where(eq(balancePlanMoves.planId, plan.id))
+        .orderBy(asc(balancePlanMoves.seq));
+      const whys = JSON.stringify(facts.map((m) => [m.seq, why(m as MoveFacts)]));
       await tx.execute(sql`
         update ${accounts} a set owner_id = m.to_owner, unassignable = false, updated_at = now()
         from ${balancePlanMoves} m where m.plan_id = ${plan.id} and a.id = m.account_id`);
@@ -170,8 +202,9 @@ export async function applyPlan(db: Db, id: number, actor: Actor): Promise<Apply
         insert into ${auditLog} (actor_id, actor, entity, entity_id, account_id, action, before, after)
         select ${actor.id ?? null}::int, ${actor.name}, 'account', m.account_id, m.account_id, 'owner_changed',
           jsonb_build_object('ownerId', m.from_owner, 'owner', n.names ->> m.from_owner::text),
-          jsonb_build_object('ownerId', m.to_owner, 'owner', n.names ->> m.to_owner::text, 'cause', ${`balance plan #${plan.id}`}::text, 'reason', m.reason, 'why', m.why)
+          jsonb_build_object('ownerId', m.to_owner, 'owner', n.names ->> m.to_owner::text, 'cause', ${`balance plan #${plan.id}`}::text, 'reason', m.reason, 'why', w.e ->> 1)
         from ${balancePlanMoves} m cross join (select ${names}::jsonb as names) n
+          join jsonb_array_elements(${whys}::jsonb) w(e) on (w.e ->> 0)::int = m.seq
         where m.plan_id = ${plan.id} order by m.seq`);
     }
     const [after] = await tx
@@ -198,7 +231,7 @@ export type MoveFilter = { rep?: number; reason?: string; level?: number; page: 
 export const MOVES_PAGE = 100;
 
 /** The plan's moves that match a filter, one page of them, and how many match. */
-export async function filterMoves(db: Db, plan: PlanView, f: MoveFilter): Promise<{ moves: Move[]; total: number }> {
+export async function filterMoves(db: Db, plan: PlanView, f: MoveFilter): Promise<{ moves: ShownMove[]; total: number }> {
   const w: SQL[] = [eq(balancePlanMoves.planId, plan.id)];
   if (f.rep !== undefined) w.push(or(eq(balancePlanMoves.fromOwner, f.rep), eq(balancePlanMoves.toOwner, f.rep))!);
   if (f.reason !== undefined) w.push(eq(balancePlanMoves.reason, f.reason));
@@ -207,13 +240,8 @@ export async function filterMoves(db: Db, plan: PlanView, f: MoveFilter): Promis
     db
       .select({
         accountId: balancePlanMoves.accountId,
-        from: balancePlanMoves.fromOwner,
-        to: balancePlanMoves.toOwner,
-        key: balancePlanMoves.key,
         load: balancePlanMoves.load,
-        minLevel: balancePlanMoves.minLevel,
-        reason: balancePlanMoves.reason,
-        why: balancePlanMoves.why,
+        ...factColumns,
       })
       .from(balancePlanMoves)
       .where(and(...w))
@@ -222,5 +250,7 @@ export async function filterMoves(db: Db, plan: PlanView, f: MoveFilter): Promis
       .offset((f.page - 1) * MOVES_PAGE),
     db.select({ n: count() }).from(balancePlanMoves).where(and(...w)),
   ]);
-  return { moves: rows as Move[], total: n };
+  const why = explainMoves(plan);
+  const moves = rows.map((m): ShownMove => ({ accountId: m.accountId, from: m.from, to: m.to, key: m.key, load: m.load, minLevel: m.minLevel, reason: m.reason as Move['reason'], why: why(m as MoveFacts) }));
+  return { moves, total: n };
 }

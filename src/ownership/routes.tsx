@@ -9,8 +9,7 @@ import { MessagePage } from '../../views/errors.tsx';
 import { PlanPage } from '../../views/ownership/plan.tsx';
 import { TerritoryPage } from '../../views/ownership/territory.tsx';
 import { assignByRules, changeOwner, setPinned } from './owner-change.ts';
-import { applyPlan, discardPlan, filterMoves, getPlan, proposePlan, recentPlans, type ApplyResult, type PlanView } from './plans.ts';
-import type { Move } from './balance.ts';
+import { applyPlan, discardPlan, filterMoves, getPlan, proposePlan, recentPlans, type ApplyResult, type PlanView, type ShownMove } from './plans.ts';
 import { loadReps, ownerGroups, summarizeTerritory, type Territory } from './territory.ts';
 
 // Ownership over HTTP: an account's owner, pin and rule-based placement; the territory page; and
@@ -138,7 +137,7 @@ export function ownerPages() {
   return app;
 }
 
-const planJson = (p: PlanView, moves: Move[], total: number) => ({
+const planJson = (p: PlanView, moves: ShownMove[], total: number) => ({
   id: p.id,
   status: p.status,
   asOf: p.asOf,

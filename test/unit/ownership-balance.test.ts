@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planBalance, summarizeLoads, type BalancePlan } from '../../src/ownership/balance.ts';
+import { readFileSync } from 'node:fs';
+import { MOVE_REASONS, moveExplainer, planBalance, summarizeLoads, type BalancePlan, type Move } from '../../src/ownership/balance.ts';
 import { breachOf, loadsOf, requirementOf, utilization, type OwnedAccount, type Rep, type RepState, type Requirement } from '../../src/ownership/model.ts';
 import { DEFAULT_POLICY } from '../../src/policy/policy.ts';
 
@@ -20,6 +21,8 @@ const many = (n: number, ownerId: number | null, key: string, pinned = false): O
   Array.from({ length: n }, () => ({ id: nextId++, ownerId, pinned, need: NEEDS[key]! }));
 
 const after = (p: BalancePlan, id: number) => p.reps.find((r) => r.id === id)!.after;
+/** A move's sentence, rendered as the plan page renders it (reps unnamed: "Rep #id"). */
+const why = (p: BalancePlan, m: Move) => moveExplainer({ reps: p.reps, target: p.target })(m);
 
 describe('balancing a territory: worked cases', () => {
   it('clears a breach by moving just that account', () => {
@@ -30,7 +33,7 @@ describe('balancing a territory: worked cases', () => {
     expect(p.moves[0]).toMatchObject({ from: null, reason: 'unowned', key: 'D', load: 1, minLevel: 1 });
     expect(p.breachesBefore).toBe(1);
     expect(p.breachesAfter).toBe(0);
-    expect(p.moves[0]!.why).toMatch(/^It had no owner; Rep #[12] has level 1, the minimum for a D prospect, and the lowest utilization after adding \(51 % after\)\.$/);
+    expect(why(p, p.moves[0]!)).toMatch(/^It had no owner; Rep #[12] has level 1, the minimum for a D prospect, and the lowest utilization after adding \(51 % after\)\.$/);
   });
 
   it('moves a below-level account to a rep senior enough, and only that', () => {
@@ -39,7 +42,7 @@ describe('balancing a territory: worked cases', () => {
     const accounts = [...a, ...many(40, 1, 'B'), ...many(30, 2, 'Key')];
     const p = planBalance(accounts, reps, { cover: false });
     expect(p.moves).toEqual([expect.objectContaining({ accountId: a[0]!.id, from: 1, to: 2, reason: 'below_level' })]);
-    expect(p.moves[0]!.why).toContain("Rep #1's level 2 is below the minimum 3 for an A prospect");
+    expect(why(p, p.moves[0]!)).toContain("Rep #1's level 2 is below the minimum 3 for an A prospect");
   });
 
   it('has an over-capacity rep shed the fewest accounts that bring it under the target', () => {
@@ -54,7 +57,7 @@ describe('balancing a territory: worked cases', () => {
     expect(p.moves.map((m) => m.key).sort()).toEqual(['A', 'C', 'Key']);
     expect(after(p, 1)).toEqual({ load: 99, count: 50, utilization: 0.99 });
     expect(p.maxAfter).toBeCloseTo(0.99, 9);
-    expect(p.moves[0]!.why).toContain('Rep #1 was over capacity (110 of 100 points)');
+    expect(why(p, p.moves[0]!)).toContain('Rep #1 was over capacity (110 of 100 points)');
   });
 
   it('evens out two reps of a level with as few moves as the loads allow', () => {
@@ -65,7 +68,7 @@ describe('balancing a territory: worked cases', () => {
     expect(p.maxAfter).toBeCloseTo(0.56, 9); // 2-point accounts: 56 / 54 is the best split
     expect(p.moves).toHaveLength(17);
     expect(p.moves.every((m) => m.reason === 'evening' && m.from === 1)).toBe(true);
-    expect(p.moves[0]!.why).toContain('Rep #1 was at 90 %, above the even target of');
+    expect(why(p, p.moves[0]!)).toContain('Rep #1 was at 90 %, above the even target of');
   });
 
   it('never moves a pinned account, even from an over-capacity or deactivated rep', () => {
@@ -95,7 +98,7 @@ describe('balancing a territory: worked cases', () => {
     expect(withCover.needingCover).toEqual([]);
     const cover = withCover.moves.filter((m) => m.reason === 'cover');
     expect(cover.map((m) => m.accountId)).toEqual(away.slice(0, 3).map((a) => a.id));
-    expect(cover.every((m) => m.to === 2 && m.why.startsWith('Rep #1 is on leave; Rep #2 has level 2'))).toBe(true);
+    expect(cover.every((m) => m.to === 2 && why(withCover, m).startsWith('Rep #1 is on leave; Rep #2 has level 2'))).toBe(true);
     expect(withCover.pinnedInBreach).toEqual([away[3]!.id]);
     expect(withCover.breachesBefore).toBe(5);
     expect(withCover.breachesAfter).toBe(1);
@@ -210,6 +213,7 @@ describe('balancing a territory: properties on random teams', () => {
         const p = planBalance(accounts, reps, { cover });
         const byId = new Map(accounts.map((a) => [a.id, a]));
         const repById = new Map(reps.map((r) => [r.id, r]));
+        const explain = moveExplainer({ reps: p.reps, target: p.target });
         expect(new Set(p.moves.map((m) => m.accountId)).size).toBe(p.moves.length);
         for (const m of p.moves) {
           const a = byId.get(m.accountId)!;
@@ -220,7 +224,7 @@ describe('balancing a territory: properties on random teams', () => {
           expect(to.state).toBe('active');
           expect(to.level).toBeGreaterThanOrEqual(a.need!.minLevel);
           expect([m.key, m.load, m.minLevel]).toEqual([a.need!.key, a.need!.load, a.need!.minLevel]);
-          expect(m.why).toMatch(/^[A-Z].*\.$/);
+          expect(explain(m)).toMatch(/^[A-Z].*\.$/);
         }
       }),
       { numRuns: 300 },
@@ -390,4 +394,56 @@ describe('balancing a realistic territory', () => {
       { numRuns: 40 },
     );
   }, 60_000);
+});
+
+// ---------- the sentence of each move, rendered from its fields ----------
+
+/** Plans as stored before the sentences stopped being stored (migration 0012), with the input they came from. */
+type StoredBefore = {
+  plans: {
+    title: string;
+    cover: boolean;
+    reps: (Rep & { name?: string })[];
+    accounts: OwnedAccount[];
+    plan: { target: number; reps: (Rep & { name?: string })[]; moves: (Omit<Move, 'utilAfter' | 'madeRoom' | 'roomForLevel' | 'fromLoad'> & { why: string })[] };
+  }[];
+};
+const before0012 = JSON.parse(readFileSync(new URL('../fixtures/balance/moves-before-0012.json', import.meta.url), 'utf8')) as StoredBefore;
+
+describe('the why of each move', () => {
+  it.each(before0012.plans.map((p) => [p.title, p] as const))('reads as the sentences plans stored before: %s', (_, stored) => {
+    const p = planBalance(stored.accounts, stored.reps, { cover: stored.cover });
+    expect(p.target).toBe(stored.plan.target);
+    expect(p.moves.map(({ accountId, from, to, key, load, minLevel, reason }) => ({ accountId, from, to, key, load, minLevel, reason }))).toEqual(stored.plan.moves.map(({ why: _, ...m }) => m));
+    // Named as proposePlan names them: every rep the plan saw, by the name it had.
+    const names = new Map(stored.reps.filter((r) => r.name !== undefined).map((r) => [r.id, r.name!]));
+    const explain = moveExplainer({ reps: p.reps, target: p.target, names });
+    expect(p.moves.map((m) => explain(m))).toEqual(stored.plan.moves.map((m) => m.why));
+  });
+
+  it('covers every reason and every way a rep is chosen (the fixture above)', () => {
+    const all = before0012.plans.flatMap((p) => p.plan.moves);
+    expect(new Set(all.map((m) => m.reason))).toEqual(new Set(MOVE_REASONS));
+    const kinds = {
+      passedOn: /passed it on to make room for an account only level \d+ or above can take; /,
+      madeRoom: /\(level \d+\) qualifies and made room for it \(\d+ % after\)\.$/,
+      atMinimum: / has level \d+, the minimum for an? .+, and the lowest utilization after adding \(\d+ % after\)\.$/,
+      noRoom: /qualifies with the lowest utilization after adding as no level-\d+ rep had room under \d+ % \(\d+ % after\)\.$/,
+      noLevel: /qualifies with the lowest utilization after adding as no active rep is at level \d+ \(\d+ % after\)\.$/,
+      overWithFractions: /was over capacity \(\d+\.\d+ of \d+(\.\d+)? points\); /,
+      evening: /was at \d+ %, above the even target of \d+ %; /,
+    };
+    for (const [kind, re] of Object.entries(kinds)) expect(all.some((m) => re.test(m.why)), kind).toBe(true);
+  });
+
+  it('keeps only numbers and flags per move, and renders without the names of reps it does not know', () => {
+    const [stored] = before0012.plans;
+    const p = planBalance(stored!.accounts, stored!.reps, { cover: stored!.cover });
+    for (const m of p.moves) {
+      expect(Object.keys(m).sort()).toEqual(['accountId', 'from', 'fromLoad', 'key', 'load', 'madeRoom', 'minLevel', 'reason', 'roomForLevel', 'to', 'utilAfter']);
+      expect(m.fromLoad === null).toBe(!(m.reason === 'over_capacity' || m.reason === 'evening') || m.roomForLevel !== null);
+    }
+    const unnamed = moveExplainer({ reps: p.reps, target: p.target });
+    expect(p.moves.every((m) => /^(It had no owner|Its owner \(#\d+\) is not a rep|Rep #\d+)/.test(unnamed(m)))).toBe(true);
+  });
 });

@@ -1,5 +1,4 @@
-import type { Move } from '../../src/ownership/balance.ts';
-import { MOVES_PAGE, type MoveFilter, type PlanView } from '../../src/ownership/plans.ts';
+import { MOVES_PAGE, type MoveFilter, type PlanView, type ShownMove } from '../../src/ownership/plans.ts';
 import { Layout } from '../layout.tsx';
 import { Alerts, Card } from '../components.tsx';
 import { viewerIs } from '../viewer.ts';
@@ -26,7 +25,7 @@ const qs = (f: MoveFilter, page: number) => {
 };
 
 /** A balance plan as a preview: what it achieves, each rep before and after, and every move with why. */
-export function PlanPage(props: { plan: PlanView; moves: Move[]; total: number; filter: MoveFilter; problem?: string; notice?: string }) {
+export function PlanPage(props: { plan: PlanView; moves: ShownMove[]; total: number; filter: MoveFilter; problem?: string; notice?: string }) {
   const { plan, filter: f } = props;
   const s = plan.summary;
   const name = new Map(plan.reps.map((r) => [r.id, r.name]));
