@@ -13,6 +13,7 @@ import { mergePolicy, parsePolicyEdit, type Policy } from './policy.ts';
 import { currentPolicy, getVersion, listVersions, savePolicy, type PolicyVersionInfo, type StoredVersion } from './store.ts';
 import { previewBodySchema, savePolicyBodySchema, versionsQuerySchema } from './validation.ts';
 import { WHAT_IF_LISTS, whatIf, type WhatIfList } from './what-if.ts';
+import { when } from '../../views/time.ts';
 
 // The policy: read by everyone; edited by managers through a preview of what it would change,
 // then saved as a new version that is applied to every account (src/policy/apply.ts). Older
@@ -115,7 +116,7 @@ export function policyPages() {
         errors: {},
         message: {
           kind: 'error',
-          text: `${who.createdBy} saved version ${who.version} (${who.createdAt.toISOString().slice(0, 16).replace('T', ' ')}) while you edited version ${base.basedOn}. Your numbers are kept below; preview them again against version ${who.version}, then save to replace it.`,
+          text: `${who.createdBy} saved version ${who.version} (${when(who.createdAt)}) while you edited version ${base.basedOn}. Your numbers are kept below; preview them again against version ${who.version}, then save to replace it.`,
         },
       });
     }

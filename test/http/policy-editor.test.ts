@@ -98,6 +98,20 @@ describe('the editor', () => {
   });
 });
 
+describe('the day a version was saved', () => {
+  it('reads in TZ_ORG on the policy page and the editor (02:30 UTC on 1 July is 30 June in New York)', async () => {
+    await testApp(db).get('/policy'); // the default policy, stored on first use
+    await db.update(policies).set({ createdAt: new Date('2026-07-01T02:30:00Z') });
+    const ny = { env: { TZ_ORG: 'America/New_York' } };
+    const page = text(await (await testApp(db, '2026-07-01', undefined, ny).get('/policy')).text());
+    expect(page).toMatch(/saved 2026-06-30 by/);
+    const edit = text(await (await testApp(db, '2026-07-01', undefined, ny).get('/policy/edit')).text());
+    expect(edit).toMatch(/on 2026-06-30\./);
+    const utc = text(await (await testApp(db, '2026-07-01').get('/policy')).text());
+    expect(utc).toMatch(/saved 2026-07-01 by/);
+  });
+});
+
 describe('previewing and saving', () => {
   it('a raised A window: the preview lists the grade and owner it changes, saving applies them with cause policy and the new version', async () => {
     const { p, ae, senior } = await borderline();

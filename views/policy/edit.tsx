@@ -6,6 +6,7 @@ import type { PolicyVersionInfo } from '../../src/policy/store.ts';
 import type { GradeMove, OwnerMove, TierMove, WhatIf, WhatIfList } from '../../src/policy/what-if.ts';
 import { Card } from '../components.tsx';
 import { Layout } from '../layout.tsx';
+import { when } from '../time.ts';
 
 // The policy editor: every number of the policy in one form, grouped as DOMAIN.md groups them,
 // and the preview of what saving it would change. The form posts to /policy/preview; its Save
@@ -166,7 +167,7 @@ export function PolicyEditPage(props: EditProps) {
       </p>
       <h1>{title}</h1>
       <p class="muted">
-        Based on version {props.basedOn}. The one in force is version {props.current.version}, saved by {props.current.createdBy} on {props.current.createdAt.toISOString().slice(0, 10)}.
+        Based on version {props.basedOn}. The one in force is version {props.current.version}, saved by {props.current.createdBy} on {when(props.current.createdAt).slice(0, 10)}.
         Preview what your numbers would change, then save them as a new version: every open prospect is re-graded, every customer re-tiered, and accounts whose owner no longer meets the level are
         placed again.
       </p>

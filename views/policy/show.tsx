@@ -6,6 +6,7 @@ import { Card } from '../components.tsx';
 import { Layout } from '../layout.tsx';
 import { viewerIs } from '../viewer.ts';
 import { ApplicationStatus } from './application.tsx';
+import { when } from '../time.ts';
 
 export function bandText(b: Bands, unit = ''): string {
   const parts = [`< ${formatNumber(b.steps[0]!.from)}${unit} → ${b.base}`];
@@ -154,7 +155,7 @@ export function PolicyPage(props: { version: number; policy: Policy; createdAt: 
     <Layout title="Policy" nav="policy">
       <h1>Grading policy</h1>
       <p class="muted">
-        Version {props.version}, saved {props.createdAt.toISOString().slice(0, 10)} by {props.createdBy}
+        Version {props.version}, saved {when(props.createdAt).slice(0, 10)} by {props.createdBy}
         {props.note ? `: “${props.note}”` : ''}. Every number the grader, the tiers, ownership and cadence use comes from here.
       </p>
       <p class="actions">
