@@ -1,6 +1,7 @@
 import { formatNumber } from '../../src/grading/explain.ts';
 import type { Application, Phase } from '../../src/policy/apply.ts';
 import { viewerIs } from '../viewer.ts';
+import { when } from '../time.ts';
 
 // How far applying a saved version has got. While it runs, htmx asks the version page again every
 // few seconds and swaps this part in (the page answers just this part to htmx); without
@@ -24,7 +25,7 @@ export function ApplicationStatus(props: { version: number; application: Applica
       <section class="card application" id="application" aria-live="polite" hx-get={`/policy/versions/${props.version}`} hx-trigger="every 3s" hx-select="#application" hx-swap="outerHTML">
         <h2>Applying version {props.version}</h2>
         <p>
-          Started {a.startedAt.toISOString().slice(11, 16)} UTC; now {PHASES[a.phase]}.
+          Started {when(a.startedAt).slice(11)}; now {PHASES[a.phase]}.
         </p>
         <p>
           <label for={`prospects-${props.version}`}>Prospects re-graded</label>{' '}
@@ -67,7 +68,7 @@ export function ApplicationStatus(props: { version: number; application: Applica
         ) : (
           <p data-testid="applied">
             As of {s.asOf}: {n(s.grades?.changed ?? 0)} grade changes over {n(s.grades?.scanned ?? 0)} open prospects, {n(s.tiers?.changed ?? 0)} tier changes over {n(s.tiers?.scanned ?? 0)} customers,{' '}
-            {n(s.owners?.reassigned ?? 0)} accounts given a new owner or flagged unassignable; finished {a.finishedAt ? `${a.finishedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : ''} in{' '}
+            {n(s.owners?.reassigned ?? 0)} accounts given a new owner or flagged unassignable; finished {a.finishedAt ? when(a.finishedAt) : ''} in{' '}
             {n(Math.round(s.ms / 100) / 10)} s.
           </p>
         )}

@@ -6,10 +6,10 @@ import { Layout } from '../layout.tsx';
 import { viewerIs } from '../viewer.ts';
 import { ApplicationStatus } from './application.tsx';
 import { PolicyDetails } from './show.tsx';
+import { when } from '../time.ts';
 
 export { ApplicationStatus };
 
-const when = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const shown = (v: PolicyValue | undefined) => (v === undefined ? '(none)' : v === null || v === '' ? '–' : String(v));
 
 export function VersionsPage(props: { versions: PolicyVersionInfo[]; total: number; page: number; pageSize: number; current: number }) {

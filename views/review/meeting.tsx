@@ -1,6 +1,7 @@
 import type { ActionItemView, NoteView, Person } from '../../src/review/queries.ts';
 import { shortDate } from '../../src/review/weeks.ts';
 import { Field, FormErrors, type FormState } from '../components.tsx';
+import { when } from '../time.ts';
 
 // The meeting's notes and action items of a week. Each section is also the fragment htmx swaps
 // after a post (the forms post without JavaScript too, and come back with 303 or 422).
@@ -18,7 +19,7 @@ export function NotesSection(props: { week: string; notes: NoteView[]; form: For
             <li>
               <div class="note-body">{n.body}</div>
               <div class="muted small">
-                {n.createdBy}, {n.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC
+                {n.createdBy}, {when(n.createdAt)}
               </div>
             </li>
           ))}
