@@ -131,3 +131,33 @@ export function Alerts(props: { problem?: string; notice?: string }) {
     </>
   );
 }
+
+/** The end of a list's filter form: what to sort by, in which order, and the Apply button. */
+export function SortFields(props: { idPrefix: string; labels: Record<string, string>; sort: string; dir?: string | null }) {
+  const p = props.idPrefix;
+  return (
+    <>
+      <div class="field">
+        <label for={`${p}-sort`}>Sort by</label>
+        <select id={`${p}-sort`} name="sort">
+          {Object.entries(props.labels).map(([k, l]) => (
+            <option value={k} selected={props.sort === k}>
+              {l}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div class="field">
+        <label for={`${p}-dir`}>Order</label>
+        <select id={`${p}-dir`} name="dir">
+          <option value="" selected={!props.dir}>Natural</option>
+          <option value="asc" selected={props.dir === 'asc'}>Ascending</option>
+          <option value="desc" selected={props.dir === 'desc'}>Descending</option>
+        </select>
+      </div>
+      <div class="field" style="flex:0">
+        <button class="btn" type="submit">Apply</button>
+      </div>
+    </>
+  );
+}

@@ -2,6 +2,7 @@ import { formatNumber } from '../../src/grading/explain.ts';
 import { CHANGED_WITHIN, type CustomerListResult, type CustomerQuery } from '../../src/customers/queries.ts';
 import { Layout } from '../layout.tsx';
 import { TierBadge } from './components.tsx';
+import { SortFields } from '../components.tsx';
 
 /** The list's URL for a query with some parts changed (links work without JavaScript). */
 export function customerListHref(q: CustomerQuery, change: Partial<CustomerQuery> = {}, base = '/customers'): string {
@@ -67,27 +68,7 @@ function Filters(props: CustomerListProps) {
           ))}
         </select>
       </div>
-      <div class="field">
-        <label for="c-sort">Sort by</label>
-        <select id="c-sort" name="sort">
-          {Object.entries(SORT_LABELS).map(([k, l]) => (
-            <option value={k} selected={q.sort === k}>
-              {l}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div class="field">
-        <label for="c-dir">Order</label>
-        <select id="c-dir" name="dir">
-          <option value="" selected={!q.dir}>Natural</option>
-          <option value="asc" selected={q.dir === 'asc'}>Ascending</option>
-          <option value="desc" selected={q.dir === 'desc'}>Descending</option>
-        </select>
-      </div>
-      <div class="field" style="flex:0">
-        <button class="btn" type="submit">Apply</button>
-      </div>
+      <SortFields idPrefix="c" labels={SORT_LABELS} sort={q.sort} dir={q.dir} />
     </form>
   );
 }

@@ -2,7 +2,7 @@ import { FLAGS } from '../../src/grading/grading.ts';
 import { FLAG_LABELS, formatNumber } from '../../src/grading/explain.ts';
 import type { ListQuery, ListResult } from '../../src/prospects/queries.ts';
 import { daysBetween } from '../../src/shared/dates.ts';
-import { Flags, GradeBadge } from '../components.tsx';
+import { Flags, GradeBadge, SortFields } from '../components.tsx';
 import { Layout } from '../layout.tsx';
 import { viewerIs } from '../viewer.ts';
 
@@ -94,27 +94,7 @@ function Filters(props: { q: ListQuery }) {
           ))}
         </select>
       </div>
-      <div class="field">
-        <label for="f-sort">Sort by</label>
-        <select id="f-sort" name="sort">
-          {Object.entries(SORT_LABELS).map(([k, l]) => (
-            <option value={k} selected={q.sort === k}>
-              {l}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div class="field">
-        <label for="f-dir">Order</label>
-        <select id="f-dir" name="dir">
-          <option value="" selected={!q.dir}>Natural</option>
-          <option value="asc" selected={q.dir === 'asc'}>Ascending</option>
-          <option value="desc" selected={q.dir === 'desc'}>Descending</option>
-        </select>
-      </div>
-      <div class="field" style="flex:0">
-        <button class="btn" type="submit">Apply</button>
-      </div>
+      <SortFields idPrefix="f" labels={SORT_LABELS} sort={q.sort} dir={q.dir} />
     </form>
   );
 }
