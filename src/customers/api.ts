@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
 import { previewPolicy } from '../policy/store.ts';
-import { jsonBody, validationError } from '../shared/http.ts';
+import { validJson } from '../shared/http.ts';
 import { isoDate } from '../shared/validation.ts';
 import { explainTier, tierSummary } from './explain-tier.ts';
 import { scoreCustomer } from './tiering.ts';
@@ -44,10 +44,8 @@ export const tieringPreviewSchema = z.object({
 export function tieringApi() {
   const app = new Hono<AppEnv>();
   app.post('/tiering/preview', async (c) => {
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = tieringPreviewSchema.safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, tieringPreviewSchema);
+    if (!parsed.ok) return parsed.response;
     const { asOf = c.var.deps.clock.today(), customer, deals, policy: overrides } = parsed.data;
     const resolved = await previewPolicy(c.var.deps.db, overrides);
     if (!resolved.ok) return c.json({ error: 'validation failed', issues: resolved.issues }, 422);

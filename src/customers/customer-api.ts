@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
 import type { AccountRow, DealRow, TierChangeRow } from '../db/schema.ts';
 import { prospectJson } from '../prospects/api.ts';
-import { jsonBody, notFoundJson, parseId, validationError } from '../shared/http.ts';
+import { jsonBody, notFoundJson, parseId, validationError, validJson } from '../shared/http.ts';
 import { createDeal, deleteDeal, editDeal, loseDeal, recordPayment, reopenDeal, winDeal, type DealFailure, type DealOutcome } from './deal-actions.ts';
 import { dealNotice, type DealNoticeKey } from './deal-notices.ts';
 import { accountKind, customerQuerySchema, dealsOf, getDeal, listCustomers } from './queries.ts';
@@ -148,10 +148,8 @@ export function customerApi() {
   app.post('/customers/:id/touches', async (c) => {
     const id = parseId(c.req.param('id'));
     if (!id) return notFoundJson(c, 'customer');
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = touchSchema(c.var.deps.clock.today()).strict().safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, touchSchema(c.var.deps.clock.today()).strict());
+    if (!parsed.ok) return parsed.response;
     const r = await logTouch(c.var.deps.db, id, parsed.data, { today: c.var.deps.clock.today(), actor: c.var.actor });
     if (!r.ok) return notFoundJson(c, 'customer');
     return c.json({ touch: r.signal }, 201);
@@ -167,10 +165,8 @@ export function customerApi() {
     const id = parseId(c.req.param('id'));
     if (!id) return notFoundJson(c, 'account');
     const today = c.var.deps.clock.today();
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = newDealSchema(today, { strict: true }).safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, newDealSchema(today, { strict: true }));
+    if (!parsed.ok) return parsed.response;
     const r = await createDeal(c.var.deps.db, id, parsed.data, { today, actor: c.var.actor });
     if (!r.ok) return r.reason === 'not_found' ? notFoundJson(c, 'account') : dealFailure(c, r);
     c.header('Location', `/api/deals/${r.deal!.id}`);
@@ -186,10 +182,8 @@ export function customerApi() {
   app.patch('/deals/:id', async (c) => {
     const id = parseId(c.req.param('id'));
     if (!id) return notFoundJson(c, 'deal');
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = dealPatchSchema.safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, dealPatchSchema);
+    if (!parsed.ok) return parsed.response;
     const { version, ...fields } = parsed.data;
     const r = await editDeal(c.var.deps.db, id, version, fields, { today: c.var.deps.clock.today(), actor: c.var.actor });
     return r.ok ? c.json(outcomeJson(r, 'saved')) : dealFailure(c, r);

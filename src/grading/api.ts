@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
 import { NEEDS, SIGNAL_TYPES } from '../policy/policy.ts';
 import { previewPolicy } from '../policy/store.ts';
-import { jsonBody, validationError } from '../shared/http.ts';
+import { validJson } from '../shared/http.ts';
 import { isoDate } from '../shared/validation.ts';
 import { explain, summaryLine } from './explain.ts';
 import { makeGrader } from './grading.ts';
@@ -39,10 +39,8 @@ export const previewSchema = z.object({
 export function gradingApi() {
   const app = new Hono<AppEnv>();
   app.post('/grading/preview', async (c) => {
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = previewSchema.safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, previewSchema);
+    if (!parsed.ok) return parsed.response;
     const { asOf = c.var.deps.clock.today(), prospect, signals, policy: overrides } = parsed.data;
     const resolved = await previewPolicy(c.var.deps.db, overrides);
     if (!resolved.ok) return c.json({ error: 'validation failed', issues: resolved.issues }, 422);

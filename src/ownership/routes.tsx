@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
-import { formValues, jsonBody, notFoundJson, parseId, validationError } from '../shared/http.ts';
+import { formValues, notFoundJson, parseId, validJson } from '../shared/http.ts';
 import { csvResponse } from '../shared/csv.ts';
 import { currentPolicy } from '../policy/store.ts';
 import { accountKind } from '../customers/queries.ts';
@@ -164,10 +164,8 @@ export function ownerApi() {
   app.put('/accounts/:id/owner', async (c) => {
     const id = idOr404(c);
     if (!id) return notFoundJson(c, 'account');
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = ownerSchema.strict().safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, ownerSchema.strict());
+    if (!parsed.ok) return parsed.response;
     const r = await changeOwner(c.var.deps.db, id, parsed.data.ownerId, c.var.actor);
     if (!r.ok) return r.reason === 'not_found' ? notFoundJson(c, 'account') : c.json({ error: 'validation failed', issues: Object.entries(r.errors).map(([path, message]) => ({ path, message })) }, 422);
     return c.json({ id: r.account.id, ownerId: r.account.ownerId, changed: r.changed, warnings: r.warnings, version: r.account.version });
@@ -176,10 +174,8 @@ export function ownerApi() {
   app.put('/accounts/:id/pin', async (c) => {
     const id = idOr404(c);
     if (!id) return notFoundJson(c, 'account');
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = z.object({ pinned: z.boolean({ error: 'must be true or false' }) }).strict().safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, z.object({ pinned: z.boolean({ error: 'must be true or false' }) }).strict());
+    if (!parsed.ok) return parsed.response;
     const r = await setPinned(c.var.deps.db, id, parsed.data.pinned, c.var.actor);
     if (!r.ok) return notFoundJson(c, 'account');
     return c.json({ id: r.account.id, ownerId: r.account.ownerId, pinned: r.account.pinned, changed: r.changed });
@@ -206,10 +202,8 @@ export function ownerApi() {
   app.get('/territory', async (c) => c.json(await loadTerritory(c)));
 
   app.post('/territory/plans', async (c) => {
-    const body = await jsonBody(c, { optional: true });
-    if (!body.ok) return body.response;
-    const parsed = z.object({ cover: z.boolean({ error: 'must be true or false' }).default(false) }).strict().safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, z.object({ cover: z.boolean({ error: 'must be true or false' }).default(false) }).strict(), { optional: true });
+    if (!parsed.ok) return parsed.response;
     const plan = await proposePlan(c.var.deps.db, { cover: parsed.data.cover, asOf: c.var.deps.clock.today(), actor: c.var.actor });
     const { moves, total } = await filterMoves(c.var.deps.db, plan, { page: 1 });
     return c.json(planJson(plan, moves, total), 201);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../app-env.ts';
-import { formValues, isHtmx, jsonBody, notFoundJson, parseId, validationError } from '../shared/http.ts';
+import { formValues, isHtmx, jsonBody, notFoundJson, parseId, validationError, validJson } from '../shared/http.ts';
 import { PolicyPage } from '../../views/policy/show.tsx';
 import { PolicyEditPage, type EditProps } from '../../views/policy/edit.tsx';
 import { ApplicationStatus, VersionPage, VersionsPage } from '../../views/policy/versions.tsx';
@@ -249,10 +249,8 @@ export function policyApi() {
   });
 
   app.put('/policy', async (c) => {
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = savePolicyBodySchema.safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, savePolicyBodySchema);
+    if (!parsed.ok) return parsed.response;
     const { current, parsed: policy } = await mergedPolicy(c, parsed.data.policy);
     if (!policy.ok) return c.json({ error: 'validation failed', issues: policy.issues.map((i) => ({ ...i, path: `policy.${i.path}` })) }, 422);
     if (parsed.data.restoredFrom && !(await getVersion(c.var.deps.db, parsed.data.restoredFrom)))

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import type { AccountRow, GradeChangeRow, SignalRow } from '../db/schema.ts';
-import { jsonBody, notFoundJson, parseId, validationError } from '../shared/http.ts';
+import { jsonBody, notFoundJson, parseId, validationError, validJson } from '../shared/http.ts';
 import { changeStatus, createProspect, logSignal, updateProspect, type Failure } from './actions.ts';
 import { getProspect, gradeHistoryOf, listProspects, listQuerySchema, signalsOf } from './queries.ts';
 import { loadProspectView } from './routes.tsx';
@@ -117,10 +117,8 @@ export function prospectApi() {
     const id = parseId(c.req.param('id'));
     if (!id) return notFoundJson(c, 'prospect');
     const today = c.var.deps.clock.today();
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = prospectPatchSchema(today).safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, prospectPatchSchema(today));
+    if (!parsed.ok) return parsed.response;
     const { version, ...fields } = parsed.data;
     const r = await updateProspect(c.var.deps.db, id, version, fields, { today, actor: c.var.actor });
     return r.ok ? c.json(prospectJson(r.account)) : failure(c, r);
@@ -138,10 +136,8 @@ export function prospectApi() {
     const id = parseId(c.req.param('id'));
     if (!id) return notFoundJson(c, 'prospect');
     const today = c.var.deps.clock.today();
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = signalSchema(today).strict().safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, signalSchema(today).strict());
+    if (!parsed.ok) return parsed.response;
     const r = await logSignal(c.var.deps.db, id, parsed.data, { today, actor: c.var.actor });
     if (!r.ok) return failure(c, r);
     return c.json({ signal: signalJson(r.signal), prospect: prospectJson(r.account) }, 201);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
 import type { ActionItemRow } from '../db/schema.ts';
 import { currentPolicy } from '../policy/store.ts';
-import { jsonBody, notFoundJson, parseId, validationError } from '../shared/http.ts';
+import { jsonBody, notFoundJson, parseId, validationError, validJson } from '../shared/http.ts';
 import { addActionItem, addNote, changeActionItem, getActionItem, type Failure } from './meeting.ts';
 import { loadReview, reviewQuerySchema, weekList, type Review } from './queries.ts';
 import { backfillSnapshots, takeSnapshot } from './snapshot.ts';
@@ -106,10 +106,8 @@ export function reviewApi() {
   app.post('/review/weeks/:week/notes', async (c) => {
     const week = c.req.param('week');
     if (!isMonday(week)) return c.json({ error: 'no snapshot was taken for that week' }, 404);
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = noteSchema.strict().safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, noteSchema.strict());
+    if (!parsed.ok) return parsed.response;
     const r = await addNote(c.var.deps.db, week, parsed.data.body, { today: c.var.deps.clock.today(), actor: c.var.actor });
     if (!r.ok) return failure(c, r);
     return c.json({ id: r.note.id, week: r.note.week, body: r.note.body, createdBy: r.note.createdBy, createdAt: r.note.createdAt.toISOString() }, 201);
@@ -118,10 +116,8 @@ export function reviewApi() {
   app.post('/review/weeks/:week/action-items', async (c) => {
     const week = c.req.param('week');
     if (!isMonday(week)) return c.json({ error: 'no snapshot was taken for that week' }, 404);
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = actionItemSchema(week).strict().safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, actionItemSchema(week).strict());
+    if (!parsed.ok) return parsed.response;
     const r = await addActionItem(c.var.deps.db, week, parsed.data, { today: c.var.deps.clock.today(), actor: c.var.actor });
     if (!r.ok) return failure(c, r);
     c.header('Location', `/api/action-items/${r.item.id}`);
@@ -138,10 +134,8 @@ export function reviewApi() {
     const id = parseId(c.req.param('id'));
     const item = id ? await getActionItem(c.var.deps.db, id) : undefined;
     if (!id || !item) return notFoundJson(c, 'action item');
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = actionItemPatchSchema(item.week).safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, actionItemPatchSchema(item.week));
+    if (!parsed.ok) return parsed.response;
     const r = await changeActionItem(c.var.deps.db, id, parsed.data, { today: c.var.deps.clock.today(), actor: c.var.actor });
     return r.ok ? c.json(actionItemJson(r.item)) : failure(c, r);
   });

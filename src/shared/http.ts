@@ -33,6 +33,14 @@ export async function jsonBody(c: Context, opts: { optional?: boolean } = {}): P
   return { ok: true, body: parsed };
 }
 
+/** A JSON body read and validated: its data, or the answer that refuses it (415, 400 or 422). */
+export async function validJson<S extends z.ZodType>(c: Context, schema: S, opts: { optional?: boolean } = {}): Promise<{ ok: true; data: z.output<S> } | { ok: false; response: Response }> {
+  const body = await jsonBody(c, opts);
+  if (!body.ok) return body;
+  const parsed = schema.safeParse(body.body);
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, response: validationError(c, parsed.error) };
+}
+
 export const MAX_JSON_DEPTH = 32;
 
 /** Whether a parsed JSON value nests objects or arrays more than `max` deep (without recursion). */

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { asc, eq } from 'drizzle-orm';
 import type { AppEnv } from '../app-env.ts';
 import { users } from '../db/schema.ts';
-import { jsonBody, notFoundJson, parseId, validationError } from '../shared/http.ts';
+import { notFoundJson, parseId, validJson } from '../shared/http.ts';
 import { createUser, updateUser, type UserFailure } from './actions.ts';
 import { userJson } from './model.ts';
 import { newUserApiSchema, userPatchSchema } from './validation.ts';
@@ -31,10 +31,8 @@ export function userApi() {
   });
 
   app.post('/users', async (c) => {
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = newUserApiSchema.safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, newUserApiSchema);
+    if (!parsed.ok) return parsed.response;
     const r = await createUser(c.var.deps.db, parsed.data, c.var.actor);
     if (!r.ok) return failure(c, r);
     c.header('Location', `/api/users/${r.user.id}`);
@@ -50,10 +48,8 @@ export function userApi() {
   app.patch('/users/:id', async (c) => {
     const id = parseId(c.req.param('id'));
     if (!id) return notFoundJson(c, 'user');
-    const body = await jsonBody(c);
-    if (!body.ok) return body.response;
-    const parsed = userPatchSchema.safeParse(body.body);
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, userPatchSchema);
+    if (!parsed.ok) return parsed.response;
     const { version, ...patch } = parsed.data;
     const r = await updateUser(c.var.deps.db, id, version, patch, c.var.actor);
     return r.ok ? c.json({ ...userJson(r.user), reassignedAccounts: r.reassigned ?? 0 }) : failure(c, r);
