@@ -38,7 +38,7 @@ export async function tableCounts(db: Db): Promise<Record<string, number>> {
  */
 export function dataRows(counts: Record<string, number>): string[] {
   return Object.entries(counts)
-    .filter(([t, n]) => (t === 'policies' ? n > 1 : t !== 'account_counts' && n > 0))
+    .filter(([t, n]) => (t === 'policies' ? n > 1 : t !== 'account_counts' && t !== 'account_touches' && n > 0))
     .map(([t, n]) => `${t} ${n}`);
 }
 

@@ -1,13 +1,15 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { query, type Db } from '../db/client.ts';
-import { accounts, signals, users, type AccountRow } from '../db/schema.ts';
+import { accounts, accountTouches, signals, users, type AccountRow } from '../db/schema.ts';
 import type { CadencePolicy, Policy } from '../policy/policy.ts';
 import { TOUCH_KINDS, touchesDue, touchTypes, type LastTouches, type TouchDue, type TouchKind } from './cadence.ts';
 
 // Overdue touches in SQL, so a rep's list and the team's counts never load accounts one by one.
 // The rule is the pure one of cadence.ts (test/db/cadence-queries.test.ts holds the two equal):
 // due = the later of the last touch of the class and the account's start, plus the interval.
-// The last touches come from signals_account_idx (account_id, date, …), a probe per class.
+// The last touches come from account_touches (each account's latest signal date per touch type,
+// kept by triggers on signals), falling back to a probe of signals_account_idx per class only for
+// a class with a timing type or a kept date after as-of.
 
 export type OverdueTouch = {
   accountId: number;
@@ -40,9 +42,25 @@ function intervals(policy: CadencePolicy) {
   return rows;
 }
 
-/** The latest signal of some types on or before as-of of the account `acct`, when `when` holds. */
-const latest = (when: SQL, types: readonly string[], asOf: string) =>
-  sql`select s.date from ${signals} s where ${when} and s.account_id = acct.id and s.date <= ${asOf}::date and s.type in (${list(types)}) order by s.date desc limit 1`;
+/** The latest signal of some types on or before as-of of the account `acct` (a backward probe of signals_account_idx). */
+const latest = (types: readonly string[], asOf: string) =>
+  sql`(select s.date from ${signals} s where s.account_id = acct.id and s.date <= ${asOf}::date and s.type in (${list(types)}) order by s.date desc limit 1)`;
+
+/** account_touches' column of each touch type (drizzle/0013 keeps them). */
+const TOUCH_COLUMNS: Record<string, string> = { call: 'last_call_on', meeting: 'last_meeting_on', email: 'last_email_on', visit: 'last_visit_on', note: 'last_note_on' };
+
+/**
+ * The last touch of some types on or before as-of, when `when` holds (else null). When every type
+ * is a touch type, it is read from account_touches (alias lt): the latest of their columns is the
+ * answer unless it falls after as-of (a signal dated ahead), in which case, as for a class with a
+ * timing type, the account's signals are probed.
+ */
+function lastOf(when: SQL, types: readonly string[], asOf: string): SQL {
+  if (!types.length || !types.every((t) => t in TOUCH_COLUMNS)) return sql`case when ${when} then ${latest(types, asOf)} end`;
+  const cols = [...new Set(types)].map((t) => sql.raw(`lt.${TOUCH_COLUMNS[t]}`));
+  const kept = cols.length === 1 ? cols[0]! : sql`greatest(${sql.join(cols, sql`, `)})`;
+  return sql`case when ${when} then (case when ${kept} is null or ${kept} <= ${asOf}::date then ${kept} else ${latest(types, asOf)} end) end`;
+}
 
 /** Every due touch of the scope's accounts with its due date (CTE "due"), as of a day. */
 function dueTouches(policy: CadencePolicy, asOf: string, scope: OwnerScope): SQL {
@@ -59,14 +77,14 @@ function dueTouches(policy: CadencePolicy, asOf: string, scope: OwnerScope): SQL
       where (a.kind = 'customer' or (a.kind = 'prospect' and a.status = 'open' and a.grade is not null)) ${owner}
     ),
     touched as (
-      -- One backward probe of signals_account_idx per class an account needs (a prospect its last
-      -- touch, a customer its last call and visit): it stops at the first signal of the class, which
-      -- measured 3 times faster than reading every signal of the account.
-      select acct.*, t.date as touch_on, c.date as call_on, v.date as visit_on
-      from acct
-      left join lateral (${latest(sql`acct.kind = 'prospect'`, types.touch, asOf)}) t on true
-      left join lateral (${latest(sql`acct.kind = 'customer'`, types.call, asOf)}) c on true
-      left join lateral (${latest(sql`acct.kind = 'customer'`, types.visit, asOf)}) v on true
+      -- The last touch of each class an account needs (a prospect its last touch, a customer its
+      -- last call and visit), from its account_touches row: one row per account instead of a probe
+      -- of its signals per class (the team's list at 1 M accounts: 4.2 s → 2.0 s).
+      select acct.*,
+        ${lastOf(sql`acct.kind = 'prospect'`, types.touch, asOf)} as touch_on,
+        ${lastOf(sql`acct.kind = 'customer'`, types.call, asOf)} as call_on,
+        ${lastOf(sql`acct.kind = 'customer'`, types.visit, asOf)} as visit_on
+      from acct left join ${accountTouches} lt on lt.account_id = acct.id
     ),
     due as (
       select t.id, t.name, t.kind, t.grade, t.tier, t.owner_id, c.touch, c.every,

@@ -140,6 +140,23 @@ export const signals = pgTable(
   (t) => [index('signals_account_idx').on(t.accountId, t.date, t.loggedAt, t.id)],
 );
 
+/**
+ * Each account's latest signal date of each touch type (DOMAIN.md §5), for contact cadence
+ * (src/cadence/queries.ts): kept by statement-level triggers on signals (drizzle/0013), so the
+ * overdue lists read one row per account instead of probing its signals. No row: no touch yet.
+ * Dates are the signals' own, so one after the as-of day is possible; the queries check that.
+ */
+export const accountTouches = pgTable('account_touches', {
+  accountId: integer('account_id')
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  lastCallOn: date('last_call_on', { mode: 'string' }),
+  lastMeetingOn: date('last_meeting_on', { mode: 'string' }),
+  lastEmailOn: date('last_email_on', { mode: 'string' }),
+  lastVisitOn: date('last_visit_on', { mode: 'string' }),
+  lastNoteOn: date('last_note_on', { mode: 'string' }),
+});
+
 /** One row each time an account's grade or flags change, with why and who or what. */
 export const gradeChanges = pgTable(
   'grade_changes',

@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { query } from '../../src/db/client.ts';
 import { accounts, signals, users } from '../../src/db/schema.ts';
 import { lastTouchesOf, touchesDue, type CadenceAccount } from '../../src/cadence/cadence.ts';
 import { accountCadence, lastTouches, overdueCountsByOwner, overdueTouches } from '../../src/cadence/queries.ts';
@@ -132,5 +134,108 @@ describe("one account's cadence", () => {
     expect(await lastTouches(db, a!.id, policy.cadence, AS_OF)).toEqual({ call: '2026-06-10', visit: null, touch: '2026-06-20' });
     expect(await accountCadence(db, a!, policy.cadence, AS_OF)).toMatchObject([{ kind: 'touch', lastOn: '2026-06-20', dueOn: '2026-06-27', daysOverdue: 3 }]);
     expect(await accountCadence(db, b!, policy.cadence, AS_OF)).toEqual([]);
+  });
+});
+
+// account_touches (drizzle/0013) is kept by triggers on signals; the overdue queries read it. The
+// reference below is the derivation the queries used before: each account's last touch of each
+// class probed from its signals at query time.
+async function referenceOverdue(policy: Policy, ownerId?: number) {
+  const list = (xs: readonly string[]) => sql.join(xs.map((x) => sql`${x}`), sql`, `);
+  const latest = (types: readonly string[]) =>
+    sql`(select max(s.date) from ${signals} s where s.account_id = a.id and s.date <= ${AS_OF}::date and s.type in (${list(types)}))`;
+  const c = policy.cadence;
+  const rows = await query<{ accountId: number; touch: string; lastOn: string | null; since: string; kind: string; grade: string | null; tier: string | null }>(
+    db,
+    sql`select a.id as "accountId", t.touch, t.last_on::text as "lastOn", a.kind, a.grade, a.tier,
+          (case when a.kind = 'customer' then coalesce(a.converted_on, a.added_on) else a.added_on end)::text as since
+        from ${accounts} a
+        cross join lateral (values
+          ('touch', case when a.kind = 'prospect' then ${latest(['call', 'meeting', 'email', 'visit', 'note'])} end),
+          ('call', case when a.kind = 'customer' then ${latest(c.callTypes)} end),
+          ('visit', case when a.kind = 'customer' then ${latest(c.visitTypes)} end)) t(touch, last_on)
+        where (a.kind = 'customer' or (a.kind = 'prospect' and a.status = 'open' and a.grade is not null))
+          ${ownerId === undefined ? sql`` : sql`and a.owner_id = ${ownerId}`}`,
+  );
+  const out: { accountId: number; touch: string; lastOn: string | null; dueOn: string }[] = [];
+  for (const r of rows) {
+    const every =
+      r.kind === 'customer'
+        ? r.touch === 'touch' ? undefined : c.byTier[r.tier ?? '']?.[r.touch === 'call' ? 'callDays' : 'visitDays']
+        : r.touch === 'touch' ? c.byGrade[r.grade as 'A'] : undefined;
+    if (every === undefined) continue;
+    const since = r.lastOn !== null && r.lastOn > r.since ? r.lastOn : r.since;
+    const dueOn = addDays(since, every);
+    if (dueOn < AS_OF) out.push({ accountId: Number(r.accountId), touch: r.touch, lastOn: r.lastOn, dueOn });
+  }
+  return out.sort((x, y) => x.accountId - y.accountId || x.touch.localeCompare(y.touch));
+}
+
+const fast = async (policy: Policy, ownerId?: number) =>
+  (await overdueTouches(db, policy, AS_OF, ownerId === undefined ? {} : { ownerId }, 10_000)).rows
+    .map((r) => ({ accountId: r.accountId, touch: r.touch as string, lastOn: r.lastOn, dueOn: r.dueOn }))
+    .sort((x, y) => x.accountId - y.accountId || x.touch.localeCompare(y.touch));
+
+/** account_touches as kept, and as recomputed from the signals. */
+async function keptTouches() {
+  return query(db, sql`select account_id, last_call_on::text, last_meeting_on::text, last_email_on::text, last_visit_on::text, last_note_on::text from account_touches order by 1`);
+}
+async function liveTouches() {
+  return query(
+    db,
+    sql`select account_id, (max(date) filter (where type = 'call'))::text as last_call_on, (max(date) filter (where type = 'meeting'))::text as last_meeting_on,
+          (max(date) filter (where type = 'email'))::text as last_email_on, (max(date) filter (where type = 'visit'))::text as last_visit_on,
+          (max(date) filter (where type = 'note'))::text as last_note_on
+        from signals where type in ('call', 'meeting', 'email', 'visit', 'note') group by 1 order by 1`,
+  );
+}
+
+describe('the kept last touches', () => {
+  const policies = (): [string, Policy][] => {
+    const other = defaultPolicy();
+    other.cadence = { ...other.cadence, callTypes: ['email'], visitTypes: ['note', 'visit'] };
+    const timing = defaultPolicy();
+    timing.cadence = { ...timing.cadence, callTypes: ['call', 'selection_started'], visitTypes: ['visit'] };
+    return [['default', defaultPolicy()], ['other touch types', other], ['a timing type among the calls', timing]];
+  };
+
+  it.each([11, 12])('follow inserts, deletes, moves and account deletes, and the queries answer as the old derivation did (seed %i)', async (seed) => {
+    const ids = await owners();
+    const all = await drawPipeline(seed, 160, ids);
+    expect(await keptTouches()).toEqual(await liveTouches());
+    const check = async () => {
+      expect(await keptTouches()).toEqual(await liveTouches());
+      for (const [, policy] of policies()) {
+        expect(await fast(policy)).toEqual(await referenceOverdue(policy));
+        expect(await fast(policy, ids[1])).toEqual(await referenceOverdue(policy, ids[1]));
+      }
+    };
+    await check();
+    // Signals dated ahead of the as-of day (kept, but not seen yet as of it), a batch in one statement.
+    const some = all.filter((_, i) => i % 7 === 0);
+    await db.insert(signals).values(some.flatMap((d, i) => [
+      { accountId: d.id, type: 'call', date: addDays(AS_OF, 1 + (i % 4)) },
+      { accountId: d.id, type: i % 2 ? 'visit' : 'email', date: addDays(AS_OF, -(i % 50)) },
+    ]));
+    await check();
+    // Deletes: every latest touch of some accounts, all signals of others, one statement each.
+    await db.execute(sql`delete from signals s where s.account_id % 3 = 0 and s.date = (select max(date) from signals t where t.account_id = s.account_id)`);
+    await db.execute(sql`delete from signals where account_id % 5 = 1`);
+    await check();
+    // A signal moved to another account and re-dated (the app does not, but the trigger follows).
+    await db.execute(sql`update signals set account_id = account_id + 1, date = date - 3 where id % 11 = 0 and account_id < (select max(id) from accounts)`);
+    await check();
+    // Deleting accounts takes their signals and kept dates with them.
+    await db.execute(sql`delete from accounts where id % 4 = 2`);
+    await check();
+    expect((await fast(defaultPolicy())).length).toBeGreaterThan(20);
+  });
+
+  it('count an account without touch signals as never touched', async () => {
+    const [a] = await db.insert(accounts).values([{ name: 'Quiet', nameKey: 'quiet', grade: 'A', addedOn: '2026-01-01' }]).returning();
+    await db.insert(signals).values({ accountId: a!.id, type: 'selection_started', date: '2026-06-01' });
+    expect(await keptTouches()).toEqual([]);
+    const got = await overdueTouches(db, defaultPolicy(), AS_OF);
+    expect(got.rows).toMatchObject([{ accountId: a!.id, touch: 'touch', lastOn: null, dueOn: '2026-01-08' }]);
   });
 });
