@@ -665,6 +665,8 @@ export const importRows = pgTable(
     isNew: boolean('is_new').notNull(),
     accountId: integer('account_id'),
     beforeVersion: integer('before_version'),
+    /** What the dry run read of the account it changes (src/import/stage.ts ACCOUNT_FINGERPRINT): not every write bumps the version. */
+    beforeFingerprint: text('before_fingerprint'),
     name: text('name').notNull(),
     nameKey: text('name_key').notNull(),
     domain: text('domain'),
