@@ -11,7 +11,7 @@ import type { CsvRow } from './csv.ts';
 import { readRow, type Candidate, type ProspectField, type RowContext } from './rows.ts';
 import type { Reject } from './store.ts';
 import { bulkInsert } from '../db/bulk.ts';
-import { STAGE_COLUMNS } from './stage.ts';
+import { accountFingerprint, STAGE_COLUMNS } from './stage.ts';
 
 // One pass over a file's rows, batch by batch: read and validate each row (rows.ts), match it to
 // an account (by website domain, then by exact name), grade what would be new or change with the
@@ -49,9 +49,11 @@ export type Existing = {
   lastSignalOn: string | null;
   priorSlips: number;
   version: number;
+  /** What a staged change rests on (stage.ts accountFingerprint). */
+  fingerprint: string;
 };
 
-const EXISTING_COLUMNS = sql`id, kind, status, name, name_key as "nameKey", domain, industry, employees, revenue, growth_pct as "growthPct", need, situation,
+const EXISTING_COLUMNS = sql`${accountFingerprint('accounts')} as fingerprint, id, kind, status, name, name_key as "nameKey", domain, industry, employees, revenue, growth_pct as "growthPct", need, situation,
   owner_id as "ownerId", pinned, added_on::text as "addedOn", grade, fit, close_by::text as "closeBy", flags, reason, slip_count as "slipCount",
   policy_version as "policyVersion", latest_timing_type as "latestTimingType", latest_timing_date::text as "latestTimingDate",
   latest_timing_expected::text as "latestTimingExpected", last_signal_on::text as "lastSignalOn", prior_slips as "priorSlips", version`;
@@ -357,7 +359,7 @@ export class ImportPass {
       const p = r.c.prospect;
       const reason = r.reason || summaryLine(r.g, grading);
       rows.push([
-        s.importId, r.c.line, true, null, null, p.name, r.c.nameKey, r.c.domain, p.industry, p.employees, p.revenue, p.growthPct, p.need, p.situation,
+        s.importId, r.c.line, true, null, null, null, p.name, r.c.nameKey, r.c.domain, p.industry, p.employees, p.revenue, p.growthPct, p.need, p.situation,
         r.ownerId, p.addedOn ?? s.today, r.g.grade, r.g.fit.score, r.g.closeBy, r.g.flags, reason, r.g.slipCount, null, true, false, explain(r.g, grading), null, null,
       ]);
     }
@@ -365,7 +367,7 @@ export class ImportPass {
       const a = u.after;
       const audit = this.auditOf(u);
       rows.push([
-        s.importId, u.c.line, false, a.id, u.before.version, a.name, a.nameKey, a.domain, a.industry, a.employees, a.revenue, a.growthPct, a.need, a.situation,
+        s.importId, u.c.line, false, a.id, u.before.version, u.before.fingerprint, a.name, a.nameKey, a.domain, a.industry, a.employees, a.revenue, a.growthPct, a.need, a.situation,
         a.ownerId, null, a.grade, a.fit, a.closeBy, a.flags, a.reason, a.slipCount, u.before.grade, !!(u.g && u.moved), this.rose(u),
         u.g && u.moved ? explain(u.g, grading) : null, audit.before, audit.after,
       ]);

@@ -9,12 +9,23 @@ import type { BulkColumn } from '../db/bulk.ts';
 // lost in a crash), applyStaged throws StaleDryRun and the runner works from the file again.
 
 export const STAGE_COLUMNS: readonly BulkColumn[] = [
-  ['job_id', 'int'], ['line', 'int'], ['is_new', 'bool'], ['account_id', 'int'], ['before_version', 'int'],
+  ['job_id', 'int'], ['line', 'int'], ['is_new', 'bool'], ['account_id', 'int'], ['before_version', 'int'], ['before_fingerprint', 'text'],
   ['name', 'text'], ['name_key', 'text'], ['domain', 'text'], ['industry', 'text'], ['employees', 'int'], ['revenue', 'float8'],
   ['growth_pct', 'float8'], ['need', 'text'], ['situation', 'text'], ['owner_id', 'int'], ['added_on', 'date'],
   ['grade', 'text'], ['fit', 'float8'], ['close_by', 'date'], ['flags', 'text[]'], ['reason', 'text'], ['slip_count', 'int'],
   ['from_grade', 'text'], ['moved', 'bool'], ['rose', 'bool'], ['reasons', 'jsonb'], ['audit_before', 'jsonb'], ['audit_after', 'jsonb'],
 ];
+
+/**
+ * What an import's change of an account rests on, as one value: what it may overwrite and what its
+ * grade was worked out from. Not every write bumps an account's version (an owner placed by the
+ * rules, a re-grade, a signal), so the version alone would let an import undo them.
+ */
+export function accountFingerprint(alias: string) {
+  const cols = ['kind', 'status', 'name', 'name_key', 'domain', 'industry', 'employees', 'revenue', 'growth_pct', 'need', 'situation', 'owner_id', 'pinned', 'added_on',
+    'grade', 'fit', 'close_by', 'flags', 'reason', 'slip_count', 'policy_version', 'latest_timing_type', 'latest_timing_date', 'latest_timing_expected', 'last_signal_on', 'prior_slips', 'version'];
+  return sql.raw(`md5(row(${cols.map((c) => `${alias}.${c}`).join(', ')})::text)`);
+}
 
 /** What the dry run saw has changed: the import must work from the file again. */
 export class StaleDryRun extends Error {}
@@ -60,7 +71,7 @@ export async function applyStaged(tx: Db, s: StagedSetup, progress: (written: nu
   );
   if (taken) throw new StaleDryRun(`line ${taken.line} would now be matched or owned differently`);
 
-  // Changed accounts, only where nobody changed them since the dry run read them (row locks taken here).
+  // Changed accounts, only where nothing changed them since the dry run read them (row locks taken here).
   let updated = 0;
   if (s.expect.updated) {
     const rows = await query<{ id: number }>(
@@ -74,6 +85,7 @@ export async function applyStaged(tx: Db, s: StagedSetup, progress: (written: nu
             version = a.version + 1, updated_at = now()
           from import_rows r
           where r.job_id = ${job} and not r.is_new and a.id = r.account_id and a.version = r.before_version
+            and ${accountFingerprint('a')} = r.before_fingerprint
           returning a.id`,
     );
     updated = rows.length;

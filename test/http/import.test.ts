@@ -342,6 +342,20 @@ describe('between the dry run and the import', () => {
     expect((await db.select().from(accounts).where(eq(accounts.id, acme.id)))[0]).toMatchObject({ name: 'Acme Corporation', employees: 2500, industry: 'Aerospace', version: acme.version + 2 });
   });
 
+  it('a change that does not bump an account\'s version (its owner placed by the rules, a re-grade) is not undone by the import', async () => {
+    const acme = await insertProspect(db, { name: 'Acme Old Name', domain: 'acme.example.com', employees: 10, industry: null, revenue: null, growthPct: null, need: null });
+    const t = testApp(db);
+    const job = await dryRun(t, csv);
+    const otto = await ensureUser(db, PEOPLE.otherRep);
+    // As the ownership rules and the daily re-grade write: owner, grade and flags, the version left alone.
+    await db.update(accounts).set({ ownerId: otto.id, flags: sql`array['stale']::text[]` }).where(eq(accounts.id, acme.id));
+    const done = await confirm(t, job.id);
+    expect(done.status).toBe('done');
+    expect(done.result).toMatchObject({ updated: 1, fromDryRun: false });
+    const now = (await db.select().from(accounts).where(eq(accounts.id, acme.id)))[0]!;
+    expect(now).toMatchObject({ name: 'Acme Corporation', employees: 2500, ownerId: otto.id });
+  });
+
   it('when the kept rows are gone (a crash or a fail-over empties them), the import works from the file', async () => {
     const t = testApp(db);
     const job = await dryRun(t, csv);
