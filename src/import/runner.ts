@@ -324,7 +324,7 @@ export function startImport(db: Db, job: ImportJobRow, opts: { today: string; ac
         const setup = await setupOf(tx, job, { ...opts, write: !prospects, stage: prospects });
         let pass: ImportPass | null = null;
         let staged: StagedResult | null = null;
-        const stagedSetup = (expect: { new: number; updated: number }) => ({ jobId: job.id, today: opts.today, policyVersion: setup.policyVersion, actor: opts.actor, expect });
+        const stagedSetup = (expect: { new: number; updated: number }) => ({ jobId: job.id, today: opts.today, policyVersion: setup.policyVersion, actor: opts.actor, expect, linesPerStatement: embedded ? 10_000 : 200_000 });
         const written = (n: number) => beat.progress({ processed: n, new: job.newRows, updated: job.updatedRows, unchanged: job.unchangedRows, rejected: job.rejectedRows });
         if (prospects && job.asOf === opts.today && job.policyVersion === setup.policyVersion) {
           // What the dry run kept, written set-based; in a savepoint, so a stale cache leaves nothing behind.

@@ -41,6 +41,8 @@ export type StagedSetup = {
   actor: { name: string; id: number | null };
   /** The dry run's counts of new and updated rows: the cache must hold exactly these. */
   expect: { new: number; updated: number };
+  /** How many of the file's lines one statement adds (smaller on the embedded database, whose memory is a WebAssembly heap). */
+  linesPerStatement?: number;
 };
 
 export type StagedResult = { created: number; updated: number; gradeChanges: number; toAssign: { created: number[]; rose: number[] } };
@@ -52,9 +54,10 @@ export type StagedResult = { created: number; updated: number; gradeChanges: num
  */
 export async function applyStaged(tx: Db, s: StagedSetup, progress: (written: number) => void = () => {}): Promise<StagedResult> {
   const job = s.jobId;
-  const [held] = await query<{ new: number; updated: number }>(
+  const [held] = await query<{ new: number; updated: number; first: number | null; last: number | null }>(
     tx,
-    sql`select count(*) filter (where is_new)::int as new, count(*) filter (where not is_new)::int as updated from import_rows where job_id = ${job}`,
+    sql`select count(*) filter (where is_new)::int as new, count(*) filter (where not is_new)::int as updated, min(line) as first, max(line) as last
+        from import_rows where job_id = ${job}`,
   );
   if (held!.new !== s.expect.new || held!.updated !== s.expect.updated) throw new StaleDryRun('the dry run’s rows are no longer kept');
 
@@ -93,13 +96,18 @@ export async function applyStaged(tx: Db, s: StagedSetup, progress: (written: nu
     progress(updated);
   }
 
-  // New accounts and their first grade change, in one statement (the ids drawn once, used twice).
+  // New accounts and their first grade change, a range of lines at a time (memory stays bounded:
+  // each statement queues its foreign-key checks and keeps its rows for the counters' trigger),
+  // each range in one statement (the ids drawn once, used twice).
   let unowned: number[] = [];
-  if (s.expect.new) {
+  const step = s.linesPerStatement ?? 200_000;
+  for (let lo = held!.first ?? 0; s.expect.new && lo <= (held!.last ?? -1); lo += step) {
+    const hi = lo + step - 1;
     const rows = await query<{ id: number }>(
       tx,
       sql`with ids as materialized (
-            select line, nextval(pg_get_serial_sequence('accounts', 'id'))::int as id from import_rows where job_id = ${job} and is_new
+            select line, nextval(pg_get_serial_sequence('accounts', 'id'))::int as id from import_rows
+            where job_id = ${job} and is_new and line between ${lo} and ${hi}
           ),
           made as (
             insert into accounts (id, name, name_key, domain, industry, employees, revenue, growth_pct, need, situation, owner_id, added_on,
@@ -107,19 +115,21 @@ export async function applyStaged(tx: Db, s: StagedSetup, progress: (written: nu
             overriding system value
             select ids.id, r.name, r.name_key, r.domain, r.industry, r.employees, r.revenue, r.growth_pct, r.need, r.situation, r.owner_id, r.added_on,
                    r.grade, r.fit, r.close_by, r.flags, r.reason, ${s.today}::date, ${s.policyVersion}, r.slip_count
-            from import_rows r join ids using (line) where r.job_id = ${job} and r.is_new
+            from import_rows r join ids using (line) where r.job_id = ${job} and r.is_new and r.line between ${lo} and ${hi}
             returning id, owner_id
           ),
           history as (
             insert into grade_changes (account_id, from_grade, to_grade, fit, flags, reason, reasons, cause, actor, policy_version, as_of)
             select ids.id, null, r.grade, r.fit, r.flags, r.reason, r.reasons, 'import', ${s.actor.name}, ${s.policyVersion}, ${s.today}::date
-            from import_rows r join ids using (line) where r.job_id = ${job} and r.is_new
+            from import_rows r join ids using (line) where r.job_id = ${job} and r.is_new and r.line between ${lo} and ${hi}
           )
           select id from made where owner_id is null order by id`,
     );
-    unowned = rows.map((r) => r.id);
-    progress(updated + s.expect.new);
+    for (const r of rows) unowned.push(r.id);
+    const span = (held!.last ?? 0) - (held!.first ?? 0) + 1;
+    progress(updated + Math.min(s.expect.new, Math.round((s.expect.new * (hi - (held!.first ?? 0) + 1)) / span)));
   }
+  unowned = unowned.sort((a, b) => a - b);
 
   let moved = 0;
   let rose: number[] = [];

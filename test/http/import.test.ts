@@ -356,6 +356,21 @@ describe('between the dry run and the import', () => {
     expect(now).toMatchObject({ name: 'Acme Corporation', employees: 2500, ownerId: otto.id });
   });
 
+  it('a file of more lines than one statement adds (10,000 on the embedded database) is written whole, each account with its first grade change', async () => {
+    const lines = ['Name,Website,Employees'];
+    for (let i = 0; i < 12_500; i++) lines.push(`Firm ${i},firm-${i}.example.com,${10 + (i % 900)}`);
+    const t = testApp(db);
+    const job = await dryRun(t, lines.join('\n'));
+    expect(job.counts.new).toBe(12_500);
+    const done = await confirm(t, job.id);
+    expect(done.status).toBe('done');
+    expect(done.result).toMatchObject({ new: 12_500, fromDryRun: true });
+    const after = await tally();
+    expect(after.accounts).toBe(12_500);
+    expect(after.gradeChanges).toBe(12_500);
+    expect((await db.select({ n: count() }).from(accounts).where(sql`owner_id is null and not unassignable`))[0]!.n).toBe(0);
+  }, 60_000);
+
   it('when the kept rows are gone (a crash or a fail-over empties them), the import works from the file', async () => {
     const t = testApp(db);
     const job = await dryRun(t, csv);
