@@ -239,3 +239,51 @@ describe('the kept last touches', () => {
     expect(got.rows).toMatchObject([{ accountId: a!.id, touch: 'touch', lastOn: null, dueOn: '2026-01-08' }]);
   });
 });
+
+// The list's page is drawn from the accounts whose earliest overdue touch comes first, and its
+// total is summed per account (src/cadence/queries.ts): any page must be the start of the whole list.
+describe('pages of the overdue list', () => {
+  it('are the start of the whole list, with ties on the due day and the name, and the same total', async () => {
+    const ids = await owners();
+    await drawPipeline(21, 120, ids);
+    // Ties: customers and prospects sharing a name and a start day, some touched on the same day.
+    const tied = await db
+      .insert(accounts)
+      .values(Array.from({ length: 30 }, (_, i) => ({
+        name: `Tied ${i % 3}`, nameKey: `tied ${i % 3}`, kind: i % 2 ? 'customer' : 'prospect', grade: 'A', tier: i % 2 ? 'Key' : null,
+        addedOn: '2025-01-01', convertedOn: i % 2 ? '2025-01-01' : null, ownerId: ids[i % 3]!,
+      })))
+      .returning({ id: accounts.id });
+    await db.insert(signals).values(tied.filter((_, i) => i % 4 === 0).map((t) => ({ accountId: t.id, type: 'call', date: '2025-02-01' })));
+    for (const policy of [defaultPolicy()]) {
+      for (const scope of [{}, { ownerId: ids[1]! }]) {
+        const whole = await overdueTouches(db, policy, AS_OF, scope, 10_000);
+        expect(whole.rows.length).toBe(whole.total);
+        for (const limit of [1, 2, 7, 20, 50]) {
+          const page = await overdueTouches(db, policy, AS_OF, scope, limit);
+          expect(page.total).toBe(whole.total);
+          expect(page.rows).toEqual(whole.rows.slice(0, limit));
+        }
+      }
+    }
+  });
+
+  it('see an account whose touches are all dated after the as-of day as never touched, and one with an older touch by it', async () => {
+    const [a, b] = await db
+      .insert(accounts)
+      .values([
+        { name: 'Ahead only', nameKey: 'ahead only', grade: 'A', addedOn: '2026-01-01' },
+        { name: 'Ahead and before', nameKey: 'ahead and before', kind: 'customer', tier: 'Key', addedOn: '2025-01-01', convertedOn: '2025-01-01' },
+      ])
+      .returning();
+    await db.insert(signals).values([
+      { accountId: a!.id, type: 'email', date: addDays(AS_OF, 2) },
+      { accountId: b!.id, type: 'call', date: addDays(AS_OF, 1) },
+      { accountId: b!.id, type: 'visit', date: '2025-03-01' },
+    ]);
+    for (const policy of [defaultPolicy()]) expect(await fast(policy)).toEqual(await referenceOverdue(policy));
+    const got = await overdueTouches(db, defaultPolicy(), AS_OF);
+    expect(got.rows.find((r) => r.accountId === a!.id)).toMatchObject({ touch: 'touch', lastOn: null, dueOn: '2026-01-08' });
+    expect(got.rows.filter((r) => r.accountId === b!.id).map((r) => [r.touch, r.lastOn])).toEqual([['call', '2025-03-01'], ['visit', '2025-03-01']]);
+  });
+});

@@ -1,0 +1,1 @@
+CREATE INDEX "account_touches_ahead_idx" ON "account_touches" USING btree (greatest("last_call_on", "last_meeting_on", "last_email_on", "last_visit_on", "last_note_on"));
