@@ -96,7 +96,7 @@ export type PassSetup = {
   policy: Policy;
   policyVersion: number;
   actor: { name: string; id: number | null };
-  /** Write the accounts (customers with deals, at confirm time). */
+  /** Write the accounts and deals of a file of customers with deals (at confirm time); prospects are kept instead (stage). */
   write: boolean;
   /** Keep each accepted row in import_rows, graded, for the import to write set-based (prospects). */
   stage?: boolean;
@@ -346,8 +346,8 @@ export class ImportPass {
         }
       }
     }
-    if (this.s.write) await this.write(created, updated);
-    else if (this.s.stage) await this.stage(created, updated);
+    // Prospects are written from what is kept (stage.ts), the dry run's or the import's own.
+    if (this.s.stage) await this.stage(created, updated);
   }
 
   /** Keeps what these rows would write in import_rows (see stage.ts), with the explanations and audit entries worked out. */

@@ -16,10 +16,15 @@ export async function dropAbandonedImports(db: Db, today: string, days = ABANDON
         where status in ('mapping', 'ready') and coalesce(finished_at, created_at) < (${today}::date - ${days}::int)::timestamptz
         returning id`,
   );
+  await dropFinishedFiles(db);
+  return { cancelled: cancelled.length };
+}
+
+/** The files and dry-run rows of imports that are over (done, failed, cancelled): nothing reads them again. */
+export async function dropFinishedFiles(db: Db): Promise<void> {
   const over = sql`(select id from import_jobs where status in ('done', 'failed', 'cancelled'))`;
   await db.execute(sql`delete from import_file_chunks where job_id in ${over}`);
   await db.execute(sql`delete from import_rows where job_id in ${over}`);
-  return { cancelled: cancelled.length };
 }
 
 export const importCleanupJob: Job = {

@@ -12,6 +12,7 @@ import { ImportPass, type PassSetup } from './apply.ts';
 import type { ImportKind, Mapping } from './mapping.ts';
 import { rowContext } from './rows.ts';
 import { applyStaged, clearStaged, StaleDryRun, type StagedResult } from './stage.ts';
+import { dropFinishedFiles } from './cleanup.ts';
 import { addRejects, clearRejects, failStaleJobs, fileChunks } from './store.ts';
 import type { ColumnInfo, RowSink } from './upload.ts';
 import type { DateOrder } from './values.ts';
@@ -51,10 +52,7 @@ export async function importsIdle(db: Db): Promise<void> {
 }
 
 export async function reapStale(db: Db): Promise<void> {
-  if (await failStaleJobs(db, RUNNER, runningHere(db))) {
-    await db.execute(sql`delete from ${importFileChunks} where job_id in (select id from ${importJobs} where status in ('done', 'failed', 'cancelled'))`);
-    await db.execute(sql`delete from import_rows where job_id in (select id from ${importJobs} where status in ('done', 'failed', 'cancelled'))`);
-  }
+  if (await failStaleJobs(db, RUNNER, runningHere(db))) await dropFinishedFiles(db);
 }
 
 /** PGlite runs one statement at a time: nothing may wait on the pool while the import's transaction is open. */
@@ -99,26 +97,48 @@ async function* batchesOf(q: Db, job: ImportJobRow): AsyncGenerator<CsvRow[]> {
   if (batch.length) yield batch;
 }
 
-async function setupOf(q: Db, job: ImportJobRow, opts: { today: string; actor: Actor; write: boolean; stage?: boolean }): Promise<PassSetup> {
+type FileFacts = { id: number; fileName: string; kind: ImportKind; header: string[]; mapping: Mapping; delimiter: Delimiter; dateOrders: readonly (DateOrder | null)[] };
+
+const factsOf = (job: ImportJobRow): FileFacts => ({
+  id: job.id,
+  fileName: job.fileName,
+  kind: job.kind as ImportKind,
+  header: job.header as string[],
+  mapping: job.mapping as Mapping,
+  delimiter: job.delimiter as Delimiter,
+  dateOrders: (job.columns as ColumnInfo[]).map((c) => c.dateOrder),
+});
+
+async function setupOf(q: Db, f: FileFacts, opts: { today: string; actor: Actor; write: boolean; stage?: boolean; overlapWrites?: boolean }): Promise<PassSetup> {
   const { version, policy } = await currentPolicy(q);
-  const columns = job.columns as ColumnInfo[];
   return {
-    importId: job.id,
-    fileName: job.fileName,
+    importId: f.id,
+    fileName: f.fileName,
     today: opts.today,
     policy,
     policyVersion: version,
     actor: opts.actor,
     write: opts.write,
     stage: opts.stage ?? false,
-    rows: rowContext({
-      kind: job.kind as ImportKind,
-      header: job.header as string[],
-      mapping: job.mapping as Mapping,
-      today: opts.today,
-      decimalComma: job.delimiter === ';',
-      dateOrders: columns.map((c) => c.dateOrder),
-    }),
+    overlapWrites: opts.overlapWrites ?? false,
+    rows: rowContext({ kind: f.kind, header: f.header, mapping: f.mapping, today: opts.today, decimalComma: f.delimiter === ';', dateOrders: f.dateOrders }),
+  };
+}
+
+/** Applies batches one after another, reading (and looking up) each while the one before is applied; rejects recorded as they come. */
+function batchPipe(q: Db, jobId: number, pass: ImportPass) {
+  let applying: Promise<void> = Promise.resolve();
+  return {
+    async feed(rows: readonly CsvRow[], beforeApply?: () => void) {
+      const cands = pass.read(rows);
+      const found = pass.lookup(cands);
+      await applying;
+      beforeApply?.();
+      applying = pass.apply(cands, found).then(() => addRejects(q, jobId, pass.takeRejects()));
+      // Awaited with the next batch or at the end; until then a failure must not go unhandled.
+      applying.catch(() => {});
+    },
+    drain: () => applying,
   };
 }
 
@@ -194,29 +214,14 @@ export async function speculate(
   db: Db,
   v: { jobId: number; fileName: string; kind: ImportKind; header: string[]; mapping: Mapping; delimiter: Delimiter; dateOrders: readonly (DateOrder | null)[]; today: string; actor: Actor },
 ): Promise<RowSink<Speculation | null>> {
-  const { version, policy } = await currentPolicy(db);
-  const pass = await ImportPass.open(db, {
-    importId: v.jobId,
-    fileName: v.fileName,
-    today: v.today,
-    policy,
-    policyVersion: version,
-    actor: v.actor,
-    write: false,
-    stage: v.kind === 'prospects',
-    overlapWrites: true,
-    rows: rowContext({ kind: v.kind, header: v.header, mapping: v.mapping, today: v.today, decimalComma: v.delimiter === ';', dateOrders: v.dateOrders }),
-  });
+  const setup = await setupOf(db, { ...v, id: v.jobId }, { today: v.today, actor: v.actor, write: false, stage: v.kind === 'prospects', overlapWrites: true });
+  const pass = await ImportPass.open(db, setup);
+  const pipe = batchPipe(db, v.jobId, pass);
   let batch: CsvRow[] = [];
-  let applying: Promise<void> = Promise.resolve();
   const flush = async () => {
-    const cands = pass.read(batch);
+    const rows = batch;
     batch = [];
-    const found = pass.lookup(cands);
-    await applying;
-    applying = pass.apply(cands, found).then(() => addRejects(db, v.jobId, pass.takeRejects()));
-    // Awaited with the next batch or at the end; until then a failure must not go unhandled.
-    applying.catch(() => {});
+    await pipe.feed(rows);
   };
   // A head start only: if it fails, the upload goes on and the dry run runs after it, where a
   // failure is shown on the job.
@@ -241,16 +246,16 @@ export async function speculate(
     async finish() {
       if (failed) {
         // Let what is still being written end, so nothing lands after the real dry run begins.
-        await applying.catch(() => {});
+        await pipe.drain().catch(() => {});
         await pass.flushed().catch(() => {});
         return null;
       }
       try {
         if (batch.length) await flush();
-        await applying;
+        await pipe.drain();
         await pass.flushed();
         await analyzeStaged(db, pass.counts.new + pass.counts.updated);
-        return { mapping: v.mapping, asOf: v.today, policyVersion: version, counts: { ...pass.counts }, summary: pass.summary() };
+        return { mapping: v.mapping, asOf: v.today, policyVersion: setup.policyVersion, counts: { ...pass.counts }, summary: pass.summary() };
       } catch (err) {
         giveUp(err);
         return null;
@@ -266,18 +271,15 @@ async function analyzeStaged(db: Db, kept: number): Promise<void> {
 
 /** Reads the job's file and applies each batch, reading the next batch while the last is applied. */
 async function passOver(q: Db, job: ImportJobRow, pass: ImportPass, beat: ReturnType<typeof heartbeat>): Promise<void> {
-  let applying: Promise<void> = Promise.resolve();
-  for await (const rows of batchesOf(q, job)) {
-    const cands = pass.read(rows);
-    const found = pass.lookup(cands);
-    await applying;
+  const pipe = batchPipe(q, job.id, pass);
+  const stopIfCancelled = () => {
     if (beat.cancelled) throw new Cancelled();
-    applying = pass.apply(cands, found).then(() => addRejects(q, job.id, pass.takeRejects()));
-    // Awaited after the next batch is read; until then a failure must not go unhandled.
-    applying.catch(() => {});
+  };
+  for await (const rows of batchesOf(q, job)) {
+    await pipe.feed(rows, stopIfCancelled);
     beat.progress(pass.counts);
   }
-  await applying;
+  await pipe.drain();
   beat.progress(pass.counts);
 }
 
@@ -289,8 +291,8 @@ export function startDryRun(db: Db, job: ImportJobRow, opts: { today: string; ac
       await clearRejects(db, job.id);
       await clearStaged(db, job.id);
       // Prospects: each accepted row is kept, graded, so that confirming only has to write it.
-      const setup = await setupOf(db, job, { ...opts, write: false, stage: job.kind === 'prospects' });
-      const pass = await ImportPass.open(db, { ...setup, overlapWrites: true });
+      const setup = await setupOf(db, factsOf(job), { ...opts, write: false, stage: job.kind === 'prospects', overlapWrites: true });
+      const pass = await ImportPass.open(db, setup);
       await passOver(db, job, pass, beat);
       await pass.flushed();
       await analyzeStaged(db, pass.counts.new + pass.counts.updated);
@@ -321,7 +323,7 @@ export function startImport(db: Db, job: ImportJobRow, opts: { today: string; ac
         // (Not on the embedded database, whose memory is a WebAssembly heap.)
         if (!embedded) await tx.execute(sql`set local work_mem = '256MB'`);
         const prospects = job.kind === 'prospects';
-        const setup = await setupOf(tx, job, { ...opts, write: !prospects, stage: prospects });
+        const setup = await setupOf(tx, factsOf(job), { ...opts, write: !prospects, stage: prospects });
         let pass: ImportPass | null = null;
         let staged: StagedResult | null = null;
         const stagedSetup = (expect: { new: number; updated: number }) => ({ jobId: job.id, today: opts.today, policyVersion: setup.policyVersion, actor: opts.actor, expect, linesPerStatement: embedded ? 10_000 : 200_000 });
