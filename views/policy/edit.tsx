@@ -147,6 +147,35 @@ function BandsEditor(props: { ctx: Ctx; prefix: string; title: string; unit?: st
 
 const TIER_ROW_FIELDS = ['name', 'minScore', 'minLevel', 'load', 'callDays', 'visitDays'] as const;
 
+/** Who may own an account of each tier or grade, and the load it puts on them: `<prefix>.minLevel` and `<prefix>.load`. */
+function LevelLoadTable(props: { ctx: Ctx; caption: string; keyLabel: string; options: [string, string][]; rows: { label: string; who: string; prefix: string }[] }) {
+  return (
+    <table class="grid compact">
+      <caption>{props.caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{props.keyLabel}</th>
+          <th scope="col">Minimum owner level</th>
+          <th scope="col">Load points</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => (
+          <tr>
+            <th scope="row">{r.label}</th>
+            <td>
+              <Select ctx={props.ctx} name={`${r.prefix}.minLevel`} label={`${r.who}: minimum owner level`} options={props.options} sr />
+            </td>
+            <td>
+              <Num ctx={props.ctx} name={`${r.prefix}.load`} label={`${r.who}: load points`} sr />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function levelOptions(values: FormValues, blank: boolean): [string, string][] {
   const names = rowsOf(values, 'ownership.levels').map((i) => [String(i + 1), `${i + 1} · ${values[`ownership.levels.${i}.name`] ?? ''}`] as [string, string]);
   return blank ? [['', '–'], ...names] : names;
@@ -310,52 +339,20 @@ export function PolicyEditPage(props: EditProps) {
           </div>
           <GroupError ctx={ctx} name="ownership.levels" />
           <div class="grid2">
-            <table class="grid compact">
-              <caption>Customers</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Tier</th>
-                  <th scope="col">Minimum owner level</th>
-                  <th scope="col">Load points</th>
-                </tr>
-              </thead>
-              <tbody>
-                {tierRows.map((i) => (
-                  <tr>
-                    <th scope="row">{tierName(v, i)}</th>
-                    <td>
-                      <Select ctx={ctx} name={`tiers.${i}.minLevel`} label={`${tierName(v, i)}: minimum owner level`} options={levelOptions(v, true)} sr />
-                    </td>
-                    <td>
-                      <Num ctx={ctx} name={`tiers.${i}.load`} label={`${tierName(v, i)}: load points`} sr />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <table class="grid compact">
-              <caption>Open prospects</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Grade</th>
-                  <th scope="col">Minimum owner level</th>
-                  <th scope="col">Load points</th>
-                </tr>
-              </thead>
-              <tbody>
-                {GRADES.map((g) => (
-                  <tr>
-                    <th scope="row">{g}</th>
-                    <td>
-                      <Select ctx={ctx} name={`ownership.byGrade.${g}.minLevel`} label={`${g} prospect: minimum owner level`} options={levelOptions(v, false)} sr />
-                    </td>
-                    <td>
-                      <Num ctx={ctx} name={`ownership.byGrade.${g}.load`} label={`${g} prospect: load points`} sr />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <LevelLoadTable
+              ctx={ctx}
+              caption="Customers"
+              keyLabel="Tier"
+              options={levelOptions(v, true)}
+              rows={tierRows.map((i) => ({ label: tierName(v, i), who: tierName(v, i), prefix: `tiers.${i}` }))}
+            />
+            <LevelLoadTable
+              ctx={ctx}
+              caption="Open prospects"
+              keyLabel="Grade"
+              options={levelOptions(v, false)}
+              rows={GRADES.map((g) => ({ label: g, who: `${g} prospect`, prefix: `ownership.byGrade.${g}` }))}
+            />
           </div>
         </Card>
 

@@ -17,6 +17,30 @@ export function bandText(b: Bands, unit = ''): string {
   return parts.join(' · ');
 }
 
+/** A score's factors: each one's bands and their points, and its weight. */
+function FactorTable(props: { rows: { name: string; bands: string; weight: number }[] }) {
+  return (
+    <table class="list">
+      <thead>
+        <tr>
+          <th scope="col">Factor</th>
+          <th scope="col">Bands → points</th>
+          <th scope="col" class="num">Weight</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => (
+          <tr>
+            <td>{r.name}</td>
+            <td>{r.bands}</td>
+            <td class="num">{r.weight}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 const FIT_UNITS: Record<string, string> = { growth: ' %' };
 const TIER_UNITS: Record<string, string> = { credit: ' days', margin: ' %', growth: ' %' };
 
@@ -52,33 +76,12 @@ export function PolicyDetails(props: { policy: Policy }) {
         </table>
       </Card>
       <Card title="Firmographic fit" id="fit">
-        <table class="list">
-          <thead>
-            <tr>
-              <th scope="col">Factor</th>
-              <th scope="col">Bands → points</th>
-              <th scope="col" class="num">Weight</th>
-            </tr>
-          </thead>
-          <tbody>
-            {FIT_BANDS.map((f) => (
-              <tr>
-                <td>{FIT_LABELS[f]}</td>
-                <td>{bandText(g.fit[f], FIT_UNITS[f])}</td>
-                <td class="num">{g.fit[f].weight}</td>
-              </tr>
-            ))}
-            <tr>
-              <td>Need</td>
-              <td>
-                {Object.entries(g.fit.need.points)
-                  .map(([k, v]) => `${k} ${v}`)
-                  .join(' · ')}
-              </td>
-              <td class="num">{g.fit.need.weight}</td>
-            </tr>
-          </tbody>
-        </table>
+        <FactorTable
+          rows={[
+            ...FIT_BANDS.map((f) => ({ name: FIT_LABELS[f], bands: bandText(g.fit[f], FIT_UNITS[f]), weight: g.fit[f].weight })),
+            { name: 'Need', bands: Object.entries(g.fit.need.points).map(([k, v]) => `${k} ${v}`).join(' · '), weight: g.fit.need.weight },
+          ]}
+        />
         <p>
           Fit below {g.fit.floor} demotes one letter. Without timing evidence: fit ≥ {g.fit.fitOnlyC} grades C, else D.
         </p>
@@ -87,24 +90,7 @@ export function PolicyDetails(props: { policy: Policy }) {
         <p>
           {p.tiering.tiers.map((t, i) => (i === p.tiering.tiers.length - 1 ? `${t.name} below` : `${t.name} ≥ ${t.minScore}`)).join(' · ')}. Sales window: {p.tiering.windowMonths} months.
         </p>
-        <table class="list">
-          <thead>
-            <tr>
-              <th scope="col">Factor</th>
-              <th scope="col">Bands → points</th>
-              <th scope="col" class="num">Weight</th>
-            </tr>
-          </thead>
-          <tbody>
-            {TIER_BANDS.map((f) => (
-              <tr>
-                <td>{TIER_FACTOR_NAMES[f]}</td>
-                <td>{bandText(p.tiering.factors[f], TIER_UNITS[f])}</td>
-                <td class="num">{p.tiering.factors[f].weight}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <FactorTable rows={TIER_BANDS.map((f) => ({ name: TIER_FACTOR_NAMES[f], bands: bandText(p.tiering.factors[f], TIER_UNITS[f]), weight: p.tiering.factors[f].weight }))} />
       </Card>
       <Card title="Ownership and contact cadence" id="ownership">
         <p>
