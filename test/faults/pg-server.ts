@@ -6,15 +6,9 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanupOnExit, type PgBin } from '../support/postgres-cluster.ts';
-import { freePort } from './server-process.ts';
+import { cleanupOnExit, freePort, isRoot, runPg as runPgAs, type PgBin } from '../support/postgres-cluster.ts';
 
-const isRoot = () => process.getuid?.() === 0;
-
-function runPg(args: string[]): SpawnSyncReturns<string> {
-  const [cmd, ...rest] = isRoot() ? ['runuser', '-u', 'postgres', '--', ...args] : args;
-  return spawnSync(cmd!, rest, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-}
+const runPg = (args: string[]) => runPgAs(args, 120_000);
 
 export type StoppableCluster = {
   /** URL of a database in it. */

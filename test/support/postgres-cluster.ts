@@ -64,7 +64,8 @@ function searchPostgresBin(tried: string[], env: NodeJS.ProcessEnv, has: (dir: s
   return undefined;
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (for a throwaway server). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -84,12 +85,12 @@ export type Cluster = {
   stop(): void;
 };
 
-const isRoot = () => process.getuid?.() === 0;
+export const isRoot = () => process.getuid?.() === 0;
 
 /** Runs a PostgreSQL command as the postgres user when we are root (the server refuses root), else as us. */
-function runPg(args: string[]): SpawnSyncReturns<string> {
+export function runPg(args: string[], timeoutMs = 60_000): SpawnSyncReturns<string> {
   const [cmd, ...rest] = isRoot() ? ['runuser', '-u', 'postgres', '--', ...args] : args;
-  return spawnSync(cmd!, rest, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  return spawnSync(cmd!, rest, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
 }
 
 function check(r: SpawnSyncReturns<string>, what: string, log?: string): void {
