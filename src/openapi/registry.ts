@@ -13,7 +13,7 @@ import { previewBodySchema, savePolicyBodySchema, versionsQuerySchema } from '..
 import { listQuerySchema } from '../prospects/queries.ts';
 import { newProspectSchema, prospectPatchSchema, reopeningApiSchema, signalSchema, statusChangeApiSchema } from '../prospects/validation.ts';
 import { reviewQuerySchema } from '../review/queries.ts';
-import { actionItemPatchSchema, actionItemSchema, noteSchema } from '../review/validation.ts';
+import { actionItemPatchSchema, actionItemSchema, backfillSchema, noteSchema, snapshotSchema } from '../review/validation.ts';
 import { newUserApiSchema, userPatchSchema } from '../users/validation.ts';
 import {
   ConflictSchema,
@@ -91,9 +91,6 @@ const movesQuery = z.object({
 const retierPreviewQuery = z.object({ limit: z.coerce.number().int().min(0).max(100_000).optional().meta({ description: 'How many moves to list (default 1000).' }) });
 /** Mirrors the review's limit (src/review/api.ts). */
 const reviewQuery = reviewQuerySchema.extend({ limit: z.coerce.number().int().min(0).max(1000).optional().meta({ description: 'Rows per list (default 100).' }) });
-/** Mirrors the bodies of POST /api/review/snapshots and /backfills. */
-const snapshotBody = z.object({ week: z.string().optional().meta({ description: 'A Monday (YYYY-MM-DD); default this week.' }) }).strict();
-const backfillBody = z.object({ weeks: z.number().int().min(1).max(104).default(12) }).strict();
 /** Mirrors the query of POST /api/imports (src/import/api.ts). */
 const importQuery = z.object({
   kind: z.enum(IMPORT_KINDS).optional().meta({ description: 'What the file holds (default prospects).' }),
@@ -164,8 +161,8 @@ export const OPERATIONS: ApiOperation[] = [
   // Review
   { method: 'GET', path: '/api/review', tag: 'Review', summary: 'The weekly pipeline review of a week', query: reviewQuery, responses: [ok('The review.', object), { status: 404, description: 'No snapshot was taken (for that week).', schema: ErrorSchema }] },
   { method: 'GET', path: '/api/review/weeks', tag: 'Review', summary: 'The weeks with a snapshot', responses: [ok('The weeks.', z.object({ weeks: z.array(object) }))] },
-  { method: 'POST', path: '/api/review/snapshots', tag: 'Review', summary: "Take a week's snapshot", body: snapshotBody, bodyOptional: true, responses: [created('Taken.', object), ok('Already taken.', object)] },
-  { method: 'POST', path: '/api/review/backfills', tag: 'Review', summary: 'Back-fill the snapshots of past weeks from the history', body: backfillBody, bodyOptional: true, responses: [created('Taken.', object), ok('Nothing to take.', object)] },
+  { method: 'POST', path: '/api/review/snapshots', tag: 'Review', summary: "Take a week's snapshot", body: snapshotSchema, bodyOptional: true, responses: [created('Taken.', object), ok('Already taken.', object)] },
+  { method: 'POST', path: '/api/review/backfills', tag: 'Review', summary: 'Back-fill the snapshots of past weeks from the history', body: backfillSchema, bodyOptional: true, responses: [created('Taken.', object), ok('Nothing to take.', object)] },
   { method: 'POST', path: '/api/review/weeks/:week/notes', tag: 'Review', summary: "Add a note to a week's review", params: weekParam, body: noteSchema.strict(), responses: [created('The note.', object), { status: 404, description: 'No snapshot was taken for that week.', schema: ErrorSchema }] },
   { method: 'POST', path: '/api/review/weeks/:week/action-items', tag: 'Review', summary: "Add an action item to a week's review", params: weekParam, body: actionItemSchema(WEEK).strict(), responses: [created('The action item.', object), { status: 404, description: 'No snapshot was taken for that week.', schema: ErrorSchema }] },
   { method: 'GET', path: '/api/action-items/:id', tag: 'Review', summary: 'One action item', params: idParam('action item'), responses: [ok('The action item.', object), notFound('action item')] },

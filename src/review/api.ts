@@ -3,11 +3,11 @@ import { z } from 'zod';
 import type { AppEnv } from '../app-env.ts';
 import type { ActionItemRow } from '../db/schema.ts';
 import { currentPolicy } from '../policy/store.ts';
-import { jsonBody, notFoundJson, parseId, validationError, validJson } from '../shared/http.ts';
+import { notFoundJson, parseId, validationError, validJson } from '../shared/http.ts';
 import { addActionItem, addNote, changeActionItem, getActionItem, type Failure } from './meeting.ts';
 import { loadReview, reviewQuerySchema, weekList, type Review } from './queries.ts';
 import { backfillSnapshots, takeSnapshot } from './snapshot.ts';
-import { actionItemPatchSchema, actionItemSchema, noteSchema } from './validation.ts';
+import { actionItemPatchSchema, actionItemSchema, backfillSchema, noteSchema, snapshotSchema } from './validation.ts';
 import { isMonday } from './weeks.ts';
 
 // The review's JSON twins: the review of a week, taking and back-filling snapshots (managers),
@@ -82,10 +82,8 @@ export function reviewApi() {
   });
 
   app.post('/review/snapshots', async (c) => {
-    const body = await jsonBody(c, { optional: true });
-    if (!body.ok) return body.response;
-    const parsed = z.object({ week: z.string().refine(isMonday, 'must be a Monday (YYYY-MM-DD)').optional() }).strict().safeParse(body.body ?? {});
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, snapshotSchema, { optional: true });
+    if (!parsed.ok) return parsed.response;
     const { db, clock, config } = c.var.deps;
     const r = await takeSnapshot(db, { week: parsed.data.week, today: clock.today(), actor: c.var.actor.name, timeZone: config.orgTimeZone });
     if (!r.ok) return c.json({ error: 'validation failed', issues: [{ path: 'week', message: r.message }] }, 422);
@@ -93,10 +91,8 @@ export function reviewApi() {
   });
 
   app.post('/review/backfills', async (c) => {
-    const body = await jsonBody(c, { optional: true });
-    if (!body.ok) return body.response;
-    const parsed = z.object({ weeks: z.number({ error: 'must be a whole number of weeks' }).int().min(1).max(104).default(12) }).strict().safeParse(body.body ?? {});
-    if (!parsed.success) return validationError(c, parsed.error);
+    const parsed = await validJson(c, backfillSchema, { optional: true });
+    if (!parsed.ok) return parsed.response;
     const { db, clock, config } = c.var.deps;
     const r = await backfillSnapshots(db, { weeks: parsed.data.weeks, today: clock.today(), actor: c.var.actor.name, timeZone: config.orgTimeZone });
     if (!r.ok) return c.json({ error: r.message }, 422);

@@ -1,9 +1,18 @@
 import { z } from 'zod';
 import { isoDate, requiredText } from '../shared/validation.ts';
+import { isMonday } from './weeks.ts';
 
 // Notes and action items, from a form (strings) or the API (typed values).
 
 const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/** A week's snapshot taken by hand (API): the Monday, this week's by default. */
+export const snapshotSchema = z
+  .object({ week: z.string().refine(isMonday, 'must be a Monday (YYYY-MM-DD)').optional().meta({ description: 'A Monday (YYYY-MM-DD); default this week.' }) })
+  .strict();
+
+/** A back-fill of past weeks' snapshots (API): how many weeks, by default as many as the review's trend shows. */
+export const backfillSchema = z.object({ weeks: z.number({ error: 'must be a whole number of weeks' }).int().min(1).max(104).default(12) }).strict();
 
 export const noteSchema = z.object({ body: requiredText(5000, 'write the note') });
 
