@@ -8,6 +8,7 @@ import { touchSchema } from '../customers/touches.ts';
 import { dealLossSchema, dealPatchSchema, dealWinSchema, newDealSchema, paymentSchema, versionOnlySchema } from '../customers/validation.ts';
 import { previewSchema as gradingPreviewSchema } from '../grading/api.ts';
 import { homeQuerySchema } from '../home/routes.tsx';
+import { ownerApiSchema, pinApiSchema, planApiSchema } from '../ownership/routes.tsx';
 import { IMPORT_KINDS } from '../import/mapping.ts';
 import { previewBodySchema, savePolicyBodySchema, versionsQuerySchema } from '../policy/validation.ts';
 import { listQuerySchema } from '../prospects/queries.ts';
@@ -74,12 +75,6 @@ const conflict = (description: string): ApiResponse => ({ status: 409, descripti
 const page = (rows: string, item?: z.ZodType) =>
   z.object({ total: z.number().int(), page: z.number().int(), pages: z.number().int(), [rows]: z.array(item ?? z.record(z.string(), z.unknown())) });
 
-/** Mirrors src/ownership/routes.tsx ownerSchema (strict in the API). */
-const ownerBody = z.object({ ownerId: z.number().int().min(1).nullable().meta({ description: 'A user id, or null for nobody.' }) }).strict();
-/** Mirrors the pin body of PUT /api/accounts/:id/pin. */
-const pinBody = z.object({ pinned: z.boolean() }).strict();
-/** Mirrors the body of POST /api/territory/plans. */
-const planBody = z.object({ cover: z.boolean().default(false).meta({ description: 'Also move the accounts of reps on leave.' }) }).strict();
 /** Mirrors src/ownership/routes.tsx movesQuery (bad values are ignored, not refused). */
 const movesQuery = z.object({
   rep: z.coerce.number().int().min(1).optional(),
@@ -149,11 +144,11 @@ export const OPERATIONS: ApiOperation[] = [
   { method: 'POST', path: '/api/policy/versions/:version/application', tag: 'Policy', summary: 'Apply the version in force to every account (when its application failed or was cut off)', params: versionParam, responses: [ok('Applied.', z.object({ version: z.number().int(), application: object })), { status: 202, description: 'Applying in the background.' }, notFound('policy version'), conflict('Not the version in force, or already applied or applying.')] },
 
   // Ownership
-  { method: 'PUT', path: '/api/accounts/:id/owner', tag: 'Ownership', summary: 'Give an account to someone (answers warnings when that breaks the policy)', params: idParam('account'), body: ownerBody, responses: [ok('The owner now, and any warnings.', object), notFound('account')] },
-  { method: 'PUT', path: '/api/accounts/:id/pin', tag: 'Ownership', summary: 'Pin an account to its owner, or unpin it', params: idParam('account'), body: pinBody, responses: [ok('Pinned or not.', object), notFound('account')] },
+  { method: 'PUT', path: '/api/accounts/:id/owner', tag: 'Ownership', summary: 'Give an account to someone (answers warnings when that breaks the policy)', params: idParam('account'), body: ownerApiSchema, responses: [ok('The owner now, and any warnings.', object), notFound('account')] },
+  { method: 'PUT', path: '/api/accounts/:id/pin', tag: 'Ownership', summary: 'Pin an account to its owner, or unpin it', params: idParam('account'), body: pinApiSchema, responses: [ok('Pinned or not.', object), notFound('account')] },
   { method: 'POST', path: '/api/accounts/:id/assignment', tag: 'Ownership', summary: 'Place an account by the ownership rules now', params: idParam('account'), responses: [ok('Where it went and why.', object), notFound('account')] },
   { method: 'GET', path: '/api/territory', tag: 'Ownership', summary: "Every rep's load, capacity, utilization, accounts by grade and tier; totals per level", responses: [ok('The territory.', object)] },
-  { method: 'POST', path: '/api/territory/plans', tag: 'Ownership', summary: 'Propose a balance (nothing moves yet)', body: planBody, bodyOptional: true, responses: [created('The plan with its first page of moves.', object)] },
+  { method: 'POST', path: '/api/territory/plans', tag: 'Ownership', summary: 'Propose a balance (nothing moves yet)', body: planApiSchema, bodyOptional: true, responses: [created('The plan with its first page of moves.', object)] },
   { method: 'GET', path: '/api/territory/plans/:id', tag: 'Ownership', summary: 'A plan with its moves, filtered', params: idParam('plan'), query: movesQuery, responses: [ok('The plan.', object), notFound('plan')] },
   { method: 'POST', path: '/api/territory/plans/:id/apply', tag: 'Ownership', summary: 'Apply a plan whole (refused when the territory changed since)', params: idParam('plan'), responses: [ok('Applied.', object), notFound('plan'), conflict('Already decided, or the territory changed since: nothing was applied.')] },
   { method: 'POST', path: '/api/territory/plans/:id/discard', tag: 'Ownership', summary: 'Discard a plan', params: idParam('plan'), responses: [ok('Discarded.', object), notFound('plan'), conflict('Already decided.')] },

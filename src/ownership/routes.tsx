@@ -20,6 +20,10 @@ const ownerSchema = z.object({
 });
 const pinSchema = z.object({ pinned: z.preprocess((v) => (v === 'true' || v === 'on' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean({ error: 'must be true or false' })) });
 const planSchema = z.object({ cover: z.preprocess((v) => (v === 'true' || v === 'on' || v === '1' ? true : v === undefined || v === '' || v === 'false' || v === '0' ? false : v), z.boolean({ error: 'must be true or false' })) });
+/** The JSON bodies of the API twins (strict: an unknown field is refused); the OpenAPI document reads them too. */
+export const ownerApiSchema = ownerSchema.strict();
+export const pinApiSchema = z.object({ pinned: z.boolean({ error: 'must be true or false' }) }).strict();
+export const planApiSchema = z.object({ cover: z.boolean({ error: 'must be true or false' }).default(false).meta({ description: 'Also move the accounts of reps on leave.' }) }).strict();
 const movesQuery = z.object({
   rep: z.coerce.number().int().min(1).max(2_147_483_647).optional().catch(undefined),
   reason: z.enum(['unowned', 'below_level', 'owner_deactivated', 'owner_not_a_rep', 'cover', 'over_capacity', 'evening']).optional().catch(undefined),
@@ -164,7 +168,7 @@ export function ownerApi() {
   app.put('/accounts/:id/owner', async (c) => {
     const id = idOr404(c);
     if (!id) return notFoundJson(c, 'account');
-    const parsed = await validJson(c, ownerSchema.strict());
+    const parsed = await validJson(c, ownerApiSchema);
     if (!parsed.ok) return parsed.response;
     const r = await changeOwner(c.var.deps.db, id, parsed.data.ownerId, c.var.actor);
     if (!r.ok) return r.reason === 'not_found' ? notFoundJson(c, 'account') : c.json({ error: 'validation failed', issues: Object.entries(r.errors).map(([path, message]) => ({ path, message })) }, 422);
@@ -174,7 +178,7 @@ export function ownerApi() {
   app.put('/accounts/:id/pin', async (c) => {
     const id = idOr404(c);
     if (!id) return notFoundJson(c, 'account');
-    const parsed = await validJson(c, z.object({ pinned: z.boolean({ error: 'must be true or false' }) }).strict());
+    const parsed = await validJson(c, pinApiSchema);
     if (!parsed.ok) return parsed.response;
     const r = await setPinned(c.var.deps.db, id, parsed.data.pinned, c.var.actor);
     if (!r.ok) return notFoundJson(c, 'account');
@@ -202,7 +206,7 @@ export function ownerApi() {
   app.get('/territory', async (c) => c.json(await loadTerritory(c)));
 
   app.post('/territory/plans', async (c) => {
-    const parsed = await validJson(c, z.object({ cover: z.boolean({ error: 'must be true or false' }).default(false) }).strict(), { optional: true });
+    const parsed = await validJson(c, planApiSchema, { optional: true });
     if (!parsed.ok) return parsed.response;
     const plan = await proposePlan(c.var.deps.db, { cover: parsed.data.cover, asOf: c.var.deps.clock.today(), actor: c.var.actor });
     const { moves, total } = await filterMoves(c.var.deps.db, plan, { page: 1 });
