@@ -31,6 +31,8 @@ export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.me
 // Also, a COPY FROM STDIN that the server refuses part way (a constraint, a trigger) never ends:
 // the error reaches neither the query nor the stream once it is finishing, so the stream's final
 // callback is given the error (test/http/import.test.ts, "a dry run that fails during the upload").
+// And its sockets keep Nagle's algorithm on: the few bytes that end a COPY wait for the server's
+// delayed acknowledgement of the data before them (40 ms a COPY on Linux), so they are sent at once.
 const POSTGRES_JS_PATCH = `
 export async function load(url, context, nextLoad) {
   const result = await nextLoad(url, context);
@@ -38,9 +40,10 @@ export async function load(url, context, nextLoad) {
   const text = typeof result.source === 'string' ? result.source : new TextDecoder().decode(result.source);
   const guarded = text.replace('const x = socket.write(chunk, fn)', 'if (!socket) { nextWriteTimer !== null && clearImmediate(nextWriteTimer); chunk = nextWriteTimer = null; return false }\\n    const x = socket.write(chunk, fn)');
   const reset = guarded.replaceAll('clearImmediate(nextWriteTimer)\\n', 'clearImmediate(nextWriteTimer), chunk = nextWriteTimer = null\\n');
-  const source = reset.replace('stream && (stream.destroy(err), stream = null)', 'stream && (stream.destroy(err), stream = null)\\n    final && (final(err), final = null)');
+  const copied = reset.replace('stream && (stream.destroy(err), stream = null)', 'stream && (stream.destroy(err), stream = null)\\n    final && (final(err), final = null)');
+  const source = copied.replace("socket.on('data', data)\\n", "socket.on('data', data)\\n      socket.setNoDelay && socket.setNoDelay(true)\\n");
   // Markers for the tests: the changes applied (a new postgres.js may no longer need them).
-  const marker = (guarded !== text && reset !== guarded ? '\\nglobalThis.__pipegradePostgresJsPatched = true;\\n' : '') + (source !== reset ? '\\nglobalThis.__pipegradePostgresJsCopyPatched = true;\\n' : '');
+  const marker = (guarded !== text && reset !== guarded ? '\\nglobalThis.__pipegradePostgresJsPatched = true;\\n' : '') + (copied !== reset ? '\\nglobalThis.__pipegradePostgresJsCopyPatched = true;\\n' : '') + (source !== copied ? '\\nglobalThis.__pipegradePostgresJsNoDelayPatched = true;\\n' : '');
   return { ...result, source: source + marker };
 }`;
 let patched = false;

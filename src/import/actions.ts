@@ -3,7 +3,8 @@ import type { Db } from '../db/client.ts';
 import { importJobs, type ImportJobRow } from '../db/schema.ts';
 import { detectPreset, fieldsOf, headerSignature, mappingFromNames, mappingProblems, presetMapping, type ImportKind, type Mapping, type PresetName } from './mapping.ts';
 import { currentPolicy } from '../policy/store.ts';
-import { RUNNER, speculate, startDryRun, startImport, type Speculation } from './runner.ts';
+import { importWhileUploading, RUNNER, speculate, startDryRun, startImport, type Speculation, type UploadImport } from './runner.ts';
+import { errorForLog } from '../db/errors.ts';
 import { createJob, dropFile, getJob, rememberMapping, savedMapping, transition } from './store.ts';
 import { receiveFile } from './upload.ts';
 import { clearStaged } from './stage.ts';
@@ -30,26 +31,43 @@ export type Uploaded = { ok: true; job: ImportJobRow; mappingSource: 'saved' | '
  * Takes a file: stores it, checks it is CSV, and maps its columns (the mapping last used for a file
  * with this header, else the preset its headers name). The job waits in 'mapping' for a person to
  * check the mapping (the API starts the dry run at once when the mapping has what it needs).
+ *
+ * With `confirm`, a file whose columns map as proposed is imported without stopping at the dry run:
+ * on PostgreSQL while it arrives (the job is 'done' when this answers), else (or when that cannot
+ * be done) from the stored file as a confirm would (the job is 'importing'). A file whose columns
+ * do not map waits in 'mapping' all the same.
  */
 export async function uploadFile(
   db: Db,
-  input: { kind: ImportKind; fileName: string; bytes: AsyncIterable<Uint8Array>; maxBytes: number; preset?: PresetName; given?: Record<string, unknown> },
+  input: { kind: ImportKind; fileName: string; bytes: AsyncIterable<Uint8Array>; maxBytes: number; preset?: PresetName; given?: Record<string, unknown>; confirm?: boolean },
   ctx: Ctx,
 ): Promise<Uploaded | Refusal> {
-  const id = await createJob(db, { kind: input.kind, fileName: input.fileName || 'upload.csv', actor: ctx.actor });
+  const fileName = input.fileName || 'upload.csv';
+  const id = await createJob(db, { kind: input.kind, fileName, actor: ctx.actor });
   let proposed: Awaited<ReturnType<typeof propose>> | null = null;
+  let direct = false;
   // Once the header is in, the mapping is proposed and, when it has what it needs, the dry run for
   // it runs on the rows as they arrive (speculate): a person who keeps the proposal waits for nothing.
-  const got = await receiveFile(db, id, input.bytes, input.maxBytes, async ({ header, delimiter, dateOrders }) => {
+  const got = await receiveFile<Speculation | UploadImport | null>(db, id, input.bytes, input.maxBytes, async ({ header, delimiter, dateOrders }) => {
     proposed = await propose(db, input.kind, header, input.preset, input.given);
     if (!proposed.ready) return null;
-    // Only a head start: if it cannot start, the dry run runs after the upload as usual.
-    return speculate(db, { jobId: id, fileName: input.fileName || 'upload.csv', kind: input.kind, header, mapping: proposed.ready, delimiter, dateOrders, today: ctx.today, actor: ctx.actor }).catch(() => null);
+    const v = { jobId: id, fileName, kind: input.kind, header, mapping: proposed.ready, delimiter, dateOrders, today: ctx.today, actor: ctx.actor };
+    // Only a head start: if it cannot start, the dry run (or the import) runs after the upload as usual.
+    if (input.confirm) {
+      const sink = await importWhileUploading(db, v).catch((err: unknown) => {
+        console.error(`[import] job ${id}: could not import during the upload (${errorForLog(err)}); it will run from the stored file`);
+        return null;
+      });
+      if (sink) {
+        direct = true;
+        return sink;
+      }
+    }
+    return speculate(db, v).catch(() => null);
   });
   if (!got.ok) return refuse(got.status, got.error, { line: got.line });
   const p = proposed ?? (await propose(db, input.kind, got.header, input.preset, input.given));
-  const stored = await transition(db, id, ['uploading'], {
-    status: 'mapping',
+  const facts = {
     fileBytes: got.bytes,
     delimiter: got.delimiter,
     header: got.header,
@@ -58,11 +76,44 @@ export async function uploadFile(
     preset: p.preset,
     mapping: p.mapping,
     totalRows: got.rows,
-    speculation: got.speculation,
-    heartbeatAt: sql`now()`,
-  });
+  };
+  const source: 'saved' | 'preset' = p.useSaved ? 'saved' : 'preset';
+  if (direct && got.speculation) {
+    const mapping = p.ready!;
+    try {
+      await (got.speculation as UploadImport).commit({ ...facts, mapping, confirmedBy: ctx.actor.name, runner: RUNNER, startedAt: sql`now()` });
+      await dropFile(db, id);
+      await rememberMapping(db, input.kind, p.signature, mapping, p.preset, ctx.actor.name);
+      return { ok: true, job: (await getJob(db, id))!, mappingSource: source };
+    } catch (err) {
+      console.error(`[import] job ${id}: the import made during the upload could not be saved (${errorForLog(err)}); it will run from the stored file`);
+    }
+  }
+  const spec = direct ? null : (got.speculation as Speculation | null);
+  if (input.confirm && p.ready) {
+    // No dry run to stop at: the import runs now, from what the dry run kept if it ran during the upload.
+    const mapping = p.ready;
+    const useSpec = spec && spec.asOf === ctx.today && spec.policyVersion === (await currentPolicy(db)).version;
+    const c = useSpec ? spec.counts : null;
+    const moved = await transition(db, id, ['uploading'], {
+      ...facts,
+      mapping,
+      status: 'importing',
+      ...(c ? { processed: c.processed, newRows: c.new, updatedRows: c.updated, unchangedRows: c.unchanged, rejectedRows: c.rejected, summary: spec!.summary, asOf: spec!.asOf, policyVersion: spec!.policyVersion } : { asOf: null, policyVersion: null }),
+      confirmedBy: ctx.actor.name,
+      runner: RUNNER,
+      heartbeatAt: sql`now()`,
+      startedAt: sql`now()`,
+    });
+    if (!moved) return refuse(409, 'The upload took too long and was given up; upload the file again.');
+    await rememberMapping(db, input.kind, p.signature, mapping, p.preset, ctx.actor.name);
+    const fresh = (await getJob(db, id))!;
+    startImport(db, fresh, ctx);
+    return { ok: true, job: fresh, mappingSource: source };
+  }
+  const stored = await transition(db, id, ['uploading'], { ...facts, status: 'mapping', speculation: spec, heartbeatAt: sql`now()` });
   if (!stored) return refuse(409, 'The upload took too long and was given up; upload the file again.');
-  return { ok: true, job: (await getJob(db, id))!, mappingSource: p.useSaved ? 'saved' : 'preset' };
+  return { ok: true, job: (await getJob(db, id))!, mappingSource: source };
 }
 
 /** The mapping offered for a header (the one last used for it, else its preset's), and the one a dry run can start with now, if any. */

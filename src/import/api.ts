@@ -10,7 +10,7 @@ import { getJob, recentJobs, rejectsPage } from './store.ts';
 import { tooLargeMessage } from './upload.ts';
 
 // The JSON twins of the import pages:
-//   POST /api/imports?kind=prospects&preset=salesforce&mapping={"name":"Account Name"}  (body: the CSV, text/csv)
+//   POST /api/imports?kind=prospects&preset=salesforce&mapping={"name":"Account Name"}&confirm=true  (body: the CSV, text/csv)
 //   GET /api/imports, GET /api/imports/:id, GET /api/imports/:id/rejects?page=2
 //   PUT /api/imports/:id/mapping, POST /api/imports/:id/confirm, POST /api/imports/:id/cancel
 
@@ -86,12 +86,17 @@ export function importApi() {
     const type = c.req.header('content-type') ?? '';
     if (/json|multipart|x-www-form-urlencoded/i.test(type)) return c.json({ error: 'send the CSV file itself as the body, with content-type: text/csv' }, 415);
     if (Number(c.req.header('content-length') ?? 0) > max) return c.json({ error: tooLargeMessage(max), limit: max }, 413);
-    const up = await uploadFile(db, { kind, fileName: c.req.query('name') ?? 'upload.csv', bytes: bodyBytes(c.req.raw), maxBytes: max, preset, given }, ctxOf(c));
+    const confirmRaw = c.req.query('confirm');
+    if (confirmRaw !== undefined && confirmRaw !== 'true' && confirmRaw !== 'false') return issue(c, 'confirm', 'must be true or false');
+    const confirm = confirmRaw === 'true';
+    const up = await uploadFile(db, { kind, fileName: c.req.query('name') ?? 'upload.csv', bytes: bodyBytes(c.req.raw), maxBytes: max, preset, given, confirm }, ctxOf(c));
     if (!up.ok) return up.status === 413 ? c.json({ error: up.error, limit: max }, 413) : refusal(c, up);
     const job = up.job;
+    c.header('Location', `/api/imports/${job.id}`);
+    // Imported (or importing) without a dry run to stop at.
+    if (job.status !== 'mapping') return c.json(importJson(job), 202);
     const base = job.mapping as Mapping;
     const { mapping, problems } = given ? mappingFromNames(kind, job.header as string[], given, base) : { mapping: base, problems: mappingProblems(kind, job.header as string[], base) };
-    c.header('Location', `/api/imports/${job.id}`);
     if (Object.keys(problems).length) {
       return c.json({ error: 'the mapping does not fit this file: send it with PUT /api/imports/:id/mapping', issues: Object.entries(problems).map(([path, message]) => ({ path: `mapping.${path}`, message })), import: importJson(job) }, 422);
     }

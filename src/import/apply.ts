@@ -10,8 +10,8 @@ import { createDeal } from '../customers/deal-actions.ts';
 import type { CsvRow } from './csv.ts';
 import { readRow, type Candidate, type ProspectField, type RowContext } from './rows.ts';
 import type { Reject } from './store.ts';
-import { bulkInsert } from '../db/bulk.ts';
-import { accountFingerprint, STAGE_COLUMNS } from './stage.ts';
+import { bulkInsert, copyIn, copyText, type BulkColumn } from '../db/bulk.ts';
+import { accountFingerprint, importedFacts, STAGE_COLUMNS } from './stage.ts';
 
 // One pass over a file's rows, batch by batch: read and validate each row (rows.ts), match it to
 // an account (by website domain, then by exact name), grade what would be new or change with the
@@ -102,12 +102,25 @@ export type PassSetup = {
   stage?: boolean;
   /** Staged rows may be written while the next batch is read (on a pool, never in a transaction). */
   overlapWrites?: boolean;
+  /**
+   * Writing prospects in a transaction on PostgreSQL (an import made during its upload): each
+   * batch's lookup runs ahead on this pool (committed accounts; the file's own earlier rows are
+   * known to the pass), and each batch is written by COPY while the next one is read and graded.
+   */
+  pool?: Db;
   rows: RowContext;
 };
 
 type UserRef = { id: number; name: string };
 
 const SAMPLE_SIZE = 25;
+/**
+ * Rows worked through between two turns of the event loop: a batch is a few tens of milliseconds
+ * of JavaScript, and the batch before it is being written meanwhile, statement after statement,
+ * each of which waits for a turn to be sent.
+ */
+const BREATHE = 500;
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 const EMPTY_SUMMARY: SignalSummary = { latestTiming: null, lastSignalOn: null, priorSlips: 0 };
 
 /** A 64-bit hash of a string (cyrb53's two halves), as two 32-bit integers. */
@@ -228,9 +241,11 @@ export class ImportPass {
   }
 
   /** Reads and validates rows (no I/O): the caller may do it while the previous batch is written. */
-  read(rows: readonly CsvRow[]): Candidate[] {
+  async read(rows: readonly CsvRow[]): Promise<Candidate[]> {
     const out: Candidate[] = [];
+    let k = 0;
     for (const row of rows) {
+      if (++k % BREATHE === 0) await breathe();
       const r = readRow(row, this.s.rows);
       if (r.ok) out.push(r.candidate);
       else this.reject(r.line, r.reason);
@@ -275,19 +290,20 @@ export class ImportPass {
   lookup(cands: readonly Candidate[]): Promise<Found> | undefined {
     // Only on the pool: in a transaction, a query sent while the batch before is being copied would
     // go down the connection in COPY mode; and when writing, a batch must see what the ones before wrote.
-    if (this.s.write || !this.s.overlapWrites) return undefined;
-    const found = this.existing(cands);
+    const pool = this.s.write ? this.s.pool : this.s.overlapWrites ? this.q : undefined;
+    if (!pool) return undefined;
+    const found = this.existing(cands, pool);
     // Started ahead of apply() (the next batch's lookup runs while this one is graded): awaited there.
     found.catch(() => {});
     return found;
   }
 
-  private async existing(cands: readonly Candidate[]): Promise<Found> {
+  private async existing(cands: readonly Candidate[], q: Db = this.q): Promise<Found> {
     const domains = [...new Set(cands.map((c) => c.domain).filter((d): d is string => !!d))];
     const names = [...new Set(cands.map((c) => c.nameKey))];
     const [byD, byN] = await Promise.all([
-      domains.length ? query<Existing>(this.q, sql`select ${EXISTING_COLUMNS} from ${accounts} where domain = any(array(select jsonb_array_elements_text(${JSON.stringify(domains)}::jsonb)))`) : [],
-      names.length ? query<Existing>(this.q, sql`select ${EXISTING_COLUMNS} from ${accounts} where name_key = any(array(select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb)))`) : [],
+      domains.length ? query<Existing>(q, sql`select ${EXISTING_COLUMNS} from ${accounts} where domain = any(array(select jsonb_array_elements_text(${JSON.stringify(domains)}::jsonb)))`) : [],
+      names.length ? query<Existing>(q, sql`select ${EXISTING_COLUMNS} from ${accounts} where name_key = any(array(select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb)))`) : [],
     ]);
     const byDomain = new Map<string, Existing>();
     for (const a of byD) byDomain.set(a.domain!, a);
@@ -308,7 +324,9 @@ export class ImportPass {
     const { byDomain, byName } = await (found ?? this.existing(cands));
     const created: NewRow[] = [];
     const updated: UpdateRow[] = [];
+    let k = 0;
     for (const c of cands) {
+      if (++k % BREATHE === 0) await breathe();
       const match = this.matchOf(c, byDomain, byName);
       if (typeof match === 'string') {
         this.reject(c.line, match);
@@ -346,8 +364,88 @@ export class ImportPass {
         }
       }
     }
-    // Prospects are written from what is kept (stage.ts), the dry run's or the import's own.
+    // Prospects are written from what is kept (stage.ts), the dry run's or the import's own, or
+    // straight into their tables by an import made during its upload.
     if (this.s.stage) await this.stage(created, updated);
+    else if (this.s.write && this.s.pool) await this.copyInto(created, updated);
+  }
+
+  /** Queues a batch's write behind the one before (at most two wait, so memory stays bounded). */
+  private async queue(work: () => Promise<void>) {
+    const write = (this.staging.at(-1) ?? Promise.resolve()).then(work);
+    write.catch(() => {});
+    this.staging.push(write);
+    while (this.staging.length > 2) await this.staging.shift();
+  }
+
+  /**
+   * Writes a batch of prospects into accounts, grade_changes and audit_log in the pass's
+   * transaction: new accounts and grade changes by COPY, changed accounts in one statement that
+   * refuses any account changed since its lookup read it. Worked out now; written in turn.
+   */
+  private async copyInto(created: NewRow[], updated: UpdateRow[]) {
+    const s = this.s;
+    const grading = s.policy.grading;
+    const made: unknown[][] = [];
+    const changes: unknown[][] = [];
+    let k = 0;
+    for (const r of created) {
+      if (++k % BREATHE === 0) await breathe();
+      const p = r.c.prospect;
+      r.reason ||= summaryLine(r.g, grading);
+      made.push([0, p.name, r.c.nameKey, r.c.domain, p.industry, p.employees, p.revenue, p.growthPct, p.need, p.situation, r.ownerId, p.addedOn ?? s.today,
+        r.g.grade, r.g.fit.score, r.g.closeBy, r.g.flags, r.reason, s.today, s.policyVersion, r.g.slipCount]);
+      changes.push([0, null, r.g.grade, r.g.fit.score, r.g.flags, r.reason, explain(r.g, grading), 'import', s.actor.name, s.policyVersion, s.today]);
+    }
+    const edits: Record<string, unknown>[] = [];
+    const audits: unknown[][] = [];
+    for (const u of updated) {
+      const a = u.after;
+      edits.push({ id: a.id, version: u.before.version, fingerprint: u.before.fingerprint, name: a.name, name_key: a.nameKey, domain: a.domain, industry: a.industry,
+        employees: a.employees, revenue: a.revenue, growth_pct: a.growthPct, need: a.need, situation: a.situation, owner_id: a.ownerId, grade: a.grade, fit: a.fit,
+        close_by: a.closeBy, flags: a.flags, reason: a.reason, slip_count: a.slipCount });
+      if (u.g && u.moved) changes.push([a.id, u.before.grade, u.g.grade, u.g.fit.score, u.g.flags, u.reason, explain(u.g, grading), 'import', s.actor.name, s.policyVersion, s.today]);
+      if (this.rose(u)) this.toAssign.rose.push(a.id);
+      const audit = this.auditOf(u);
+      audits.push([s.actor.id, s.actor.name, 'account', a.id, a.id, 'updated_by_import', audit.before, audit.after]);
+    }
+    // The ids drawn on the pool (a sequence is outside transactions) and the rows encoded now, so
+    // that the transaction's connection, copying the batch before, is kept busy with nothing but SQL.
+    if (created.length) {
+      const pool = s.pool ?? this.q;
+      const ids = await query<{ id: number }>(pool, sql`select nextval(pg_get_serial_sequence('accounts', 'id'))::int as id from generate_series(1, ${created.length})`);
+      created.forEach((r, i) => {
+        r.id = made[i]![0] = changes[i]![0] = ids[i]!.id;
+        if (r.sample) r.sample.id = r.id;
+        if (r.ownerId === null) this.toAssign.created.push(r.id);
+      });
+    }
+    const accountsText = copyText(ACCOUNT_COPY_COLUMNS, made);
+    const changesText = copyText(GRADE_CHANGE_COPY_COLUMNS, changes);
+    const auditText = copyText(AUDIT_COPY_COLUMNS, audits);
+    const edited = edits.length ? JSON.stringify(edits) : null;
+    await this.queue(async () => {
+      const q = this.q;
+      if (made.length) await copyIn(q, 'accounts', ACCOUNT_COPY_COLUMNS, accountsText);
+      if (edited) {
+        const done = await query<{ id: number }>(
+          q,
+          sql`update ${accounts} a set ${importedFacts('v', s)}
+              from jsonb_to_recordset(${edited}::jsonb)
+                as v(id int, version int, fingerprint text, name text, name_key text, domain text, industry text, employees int, revenue float8, growth_pct float8,
+                     need text, situation text, owner_id int, grade text, fit float8, close_by date, flags text[], reason text, slip_count int)
+              where a.id = v.id and a.version = v.version and ${accountFingerprint('a')} = v.fingerprint
+              returning a.id`,
+        );
+        if (done.length !== edits.length) {
+          const gone = new Set(done.map((r) => r.id));
+          const u = updated.find((x) => !gone.has(x.after.id))!;
+          throw new Error(`${u.before.name} (#${u.before.id}, line ${u.c.line}) was changed while the import ran`);
+        }
+      }
+      if (changes.length) await copyIn(q, 'grade_changes', GRADE_CHANGE_COPY_COLUMNS, changesText);
+      if (audits.length) await copyIn(q, 'audit_log', AUDIT_COPY_COLUMNS, auditText);
+    });
   }
 
   /** Keeps what these rows would write in import_rows (see stage.ts), with the explanations and audit entries worked out. */
@@ -355,7 +453,9 @@ export class ImportPass {
     const s = this.s;
     const grading = s.policy.grading;
     const rows: unknown[][] = [];
+    let k = 0;
     for (const r of created) {
+      if (++k % BREATHE === 0) await breathe();
       const p = r.c.prospect;
       const reason = r.reason || summaryLine(r.g, grading);
       rows.push([
@@ -373,15 +473,11 @@ export class ImportPass {
       ]);
     }
     if (!this.s.overlapWrites) return bulkInsert(this.q, 'import_rows', STAGE_COLUMNS, rows);
-    // On the pool, the rows are written on another connection while the next batch is matched and
-    // graded; at most two batches wait, so memory stays bounded.
-    const write = (this.staging.at(-1) ?? Promise.resolve()).then(() => bulkInsert(this.q, 'import_rows', STAGE_COLUMNS, rows));
-    write.catch(() => {});
-    this.staging.push(write);
-    while (this.staging.length > 2) await this.staging.shift();
+    // On the pool, the rows are written on another connection while the next batch is matched and graded.
+    await this.queue(() => bulkInsert(this.q, 'import_rows', STAGE_COLUMNS, rows));
   }
 
-  /** Waits for the rows being kept (stage with overlapWrites); throws what failed. */
+  /** Waits for the rows being written (stage with overlapWrites, or copied in); throws what failed. */
   async flushed(): Promise<void> {
     const pending = this.staging;
     this.staging = [];
@@ -671,6 +767,19 @@ export class ImportPass {
     }
   }
 }
+
+const ACCOUNT_COPY_COLUMNS: readonly BulkColumn[] = [
+  ['id', 'int'], ['name', 'text'], ['name_key', 'text'], ['domain', 'text'], ['industry', 'text'], ['employees', 'int'], ['revenue', 'float8'], ['growth_pct', 'float8'],
+  ['need', 'text'], ['situation', 'text'], ['owner_id', 'int'], ['added_on', 'date'], ['grade', 'text'], ['fit', 'float8'], ['close_by', 'date'], ['flags', 'text[]'],
+  ['reason', 'text'], ['graded_on', 'date'], ['policy_version', 'int'], ['slip_count', 'int'],
+];
+const GRADE_CHANGE_COPY_COLUMNS: readonly BulkColumn[] = [
+  ['account_id', 'int'], ['from_grade', 'text'], ['to_grade', 'text'], ['fit', 'float8'], ['flags', 'text[]'], ['reason', 'text'], ['reasons', 'jsonb'],
+  ['cause', 'text'], ['actor', 'text'], ['policy_version', 'int'], ['as_of', 'date'],
+];
+const AUDIT_COPY_COLUMNS: readonly BulkColumn[] = [
+  ['actor_id', 'int'], ['actor', 'text'], ['entity', 'text'], ['entity_id', 'int'], ['account_id', 'int'], ['action', 'text'], ['before', 'jsonb'], ['after', 'jsonb'],
+];
 
 type AuditJson = { entity_id: number; action: string; before: unknown; after: unknown };
 type Found = { byDomain: Map<string, Existing>; byName: Map<string, Existing[]> };

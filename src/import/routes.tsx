@@ -81,7 +81,8 @@ export function importPages() {
   app.post('/imports', async (c) => {
     const { db, config } = c.var.deps;
     const max = importMaxBytes(config);
-    const again = async (problem: string, status: 413 | 422, kind?: string) => c.html(<ImportsPage jobs={await recentJobs(db)} maxBytes={max} problem={problem} kind={kind} />, status);
+    let confirm = false;
+    const again = async (problem: string, status: 413 | 422, kind?: string) => c.html(<ImportsPage jobs={await recentJobs(db)} maxBytes={max} problem={problem} kind={kind} confirm={confirm} />, status);
     // The form adds a few hundred bytes around the file.
     const slack = 64 * 1024;
     if (Number(c.req.header('content-length') ?? 0) > max + slack) return again(tooLargeMessage(max), 413);
@@ -94,12 +95,13 @@ export function importPages() {
       for (let e = await events.next(); !e.done; e = await events.next()) {
         const ev: MultipartEvent = e.value;
         if (ev.type === 'field' && ev.name === 'kind') kind = ev.value === 'customers' ? 'customers' : 'prospects';
+        if (ev.type === 'field' && ev.name === 'confirm') confirm = ev.value === '1';
         if (ev.type !== 'file' || ev.name !== 'file') continue;
         if (!ev.filename) return again('Choose a CSV file to upload.', 422, kind);
         const bytes = async function* () {
           for (let x = await events.next(); !x.done && x.value.type !== 'fileEnd'; x = await events.next()) if (x.value.type === 'data') yield x.value.bytes;
         };
-        outcome = await uploadFile(db, { kind, fileName: ev.filename, bytes: bytes(), maxBytes: max }, ctxOf(c));
+        outcome = await uploadFile(db, { kind, fileName: ev.filename, bytes: bytes(), maxBytes: max, confirm }, ctxOf(c));
         break;
       }
     } catch (err) {

@@ -52,52 +52,36 @@ export function readRow(row: CsvRow, ctx: RowContext): RowResult {
       return { ok: false, line: row.line, reason: `has ${cells.length} cells where the header has ${header.length}: a separator or a quote is probably missing` };
   }
   const problems: string[] = [];
-  const col = (f: Field) => mapping.columns[f] ?? null;
-  const cell = (f: Field): string | undefined => {
-    const i = col(f);
-    return i === null ? undefined : cells[i];
-  };
-  const label = (f: Field) => {
-    const i = col(f);
-    return i === null ? FIELD_LABELS[f] : header[i]?.trim() || `column ${i + 1}`;
-  };
-  const take = <T>(f: Field, r: Read<T>): T | null => {
-    if (r.ok) return r.value;
-    problems.push(`${label(f)}: ${r.problem}`);
-    return null;
-  };
-  const style = { decimalComma: ctx.decimalComma };
-  const orderOf = (f: Field) => {
-    const i = col(f);
-    return (i === null ? null : ctx.dateOrders[i]) ?? 'mdy';
-  };
+  // Module-level helpers, not closures: a closure per cell read per row is garbage (and, compiled
+  // with kept names, a defineProperty call each) at a million rows.
+  const style = ctx.decimalComma ? DECIMAL_COMMA : DECIMAL_POINT;
 
-  const revenue = take('revenue', readNumber(cell('revenue'), style));
+  const revenue = taken(ctx, problems, 'revenue', readNumber(cellOf(ctx, cells, 'revenue'), style));
   const raw = {
-    name: readText(cell('name')) ?? '',
-    domain: readText(cell('domain')),
-    industry: readText(cell('industry')),
-    employees: take('employees', readNumber(cell('employees'), style)),
+    name: readText(cellOf(ctx, cells, 'name')) ?? '',
+    domain: readText(cellOf(ctx, cells, 'domain')),
+    industry: readText(cellOf(ctx, cells, 'industry')),
+    employees: taken(ctx, problems, 'employees', readNumber(cellOf(ctx, cells, 'employees'), style)),
     revenue: revenue === null ? null : Math.round(revenue * mapping.revenueScale * 100) / 100,
-    growthPct: take('growthPct', readNumber(cell('growthPct'), style)),
-    need: take('need', readNeed(cell('need'))),
-    situation: take('situation', readSituation(cell('situation'))),
-    addedOn: take('addedOn', readDate(cell('addedOn'), orderOf('addedOn'))),
+    growthPct: taken(ctx, problems, 'growthPct', readNumber(cellOf(ctx, cells, 'growthPct'), style)),
+    need: taken(ctx, problems, 'need', readNeed(cellOf(ctx, cells, 'need'))),
+    situation: taken(ctx, problems, 'situation', readSituation(cellOf(ctx, cells, 'situation'))),
+    addedOn: taken(ctx, problems, 'addedOn', readDate(cellOf(ctx, cells, 'addedOn'), dateOrderOf(ctx, 'addedOn'))),
   };
   const parsed = ctx.prospectSchema.safeParse(raw);
-  if (!parsed.success) problems.push(...issues(parsed.error, (f) => label(f as Field), raw));
+  if (!parsed.success) problems.push(...issues(parsed.error, (f) => labelOf(ctx, f as Field), raw));
 
   let deal: NewDeal | null = null;
   if (ctx.kind === 'customers') {
-    const value = take('dealValue', readNumber(cell('dealValue'), style));
-    const status = take('dealStatus', readDealStatus(cell('dealStatus'))) ?? 'open';
-    const closeDate = take('dealCloseDate', readDate(cell('dealCloseDate'), orderOf('dealCloseDate')));
-    const marginPct = take('dealMargin', readNumber(cell('dealMargin'), style));
-    if (status !== 'open' && !closeDate && !problems.some((p) => p.startsWith(`${label('dealCloseDate')}:`)))
-      problems.push(`${label('dealCloseDate')}: is empty, and a ${status} deal needs the day it closed`);
-    if (isBlank(cell('dealValue')) && value === null) problems.push(`${label('dealValue')}: the deal amount is empty`);
+    const value = taken(ctx, problems, 'dealValue', readNumber(cellOf(ctx, cells, 'dealValue'), style));
+    const status = taken(ctx, problems, 'dealStatus', readDealStatus(cellOf(ctx, cells, 'dealStatus'))) ?? 'open';
+    const closeDate = taken(ctx, problems, 'dealCloseDate', readDate(cellOf(ctx, cells, 'dealCloseDate'), dateOrderOf(ctx, 'dealCloseDate')));
+    const marginPct = taken(ctx, problems, 'dealMargin', readNumber(cellOf(ctx, cells, 'dealMargin'), style));
+    if (status !== 'open' && !closeDate && !problems.some((p) => p.startsWith(`${labelOf(ctx, 'dealCloseDate')}:`)))
+      problems.push(`${labelOf(ctx, 'dealCloseDate')}: is empty, and a ${status} deal needs the day it closed`);
+    if (isBlank(cellOf(ctx, cells, 'dealValue')) && value === null) problems.push(`${labelOf(ctx, 'dealValue')}: the deal amount is empty`);
     const d = ctx.dealSchema.safeParse({
-      title: readText(cell('dealTitle')) ?? (raw.name ? `${raw.name} deal` : 'Imported deal'),
+      title: readText(cellOf(ctx, cells, 'dealTitle')) ?? (raw.name ? `${raw.name} deal` : 'Imported deal'),
       value,
       marginPct,
       status,
@@ -106,9 +90,9 @@ export function readRow(row: CsvRow, ctx: RowContext): RowResult {
       lostReason: status === 'lost' ? LOST_REASON : null,
     });
     const dealLabel = (k: string): string =>
-      ({ title: label('dealTitle'), value: label('dealValue'), marginPct: label('dealMargin'), closedOn: label('dealCloseDate'), expectedCloseOn: label('dealCloseDate') })[k] ?? k;
+      ({ title: labelOf(ctx, 'dealTitle'), value: labelOf(ctx, 'dealValue'), marginPct: labelOf(ctx, 'dealMargin'), closedOn: labelOf(ctx, 'dealCloseDate'), expectedCloseOn: labelOf(ctx, 'dealCloseDate') })[k] ?? k;
     if (d.success) deal = d.data;
-    else if (value !== null || !isBlank(cell('dealValue'))) problems.push(...issues(d.error, dealLabel, {}));
+    else if (value !== null || !isBlank(cellOf(ctx, cells, 'dealValue'))) problems.push(...issues(d.error, dealLabel, {}));
   }
 
   if (problems.length || !parsed.success) return { ok: false, line: row.line, reason: [...new Set(problems)].join('; ') };
@@ -116,8 +100,32 @@ export function readRow(row: CsvRow, ctx: RowContext): RowResult {
   const given = PROSPECT_FIELDS.filter((f) => prospect[f] !== null && prospect[f] !== undefined);
   return {
     ok: true,
-    candidate: { line: row.line, prospect, given, domain: prospect.domain ?? null, nameKey: nameKey(prospect.name), owner: readText(cell('owner')), deal },
+    candidate: { line: row.line, prospect, given, domain: prospect.domain ?? null, nameKey: nameKey(prospect.name), owner: readText(cellOf(ctx, cells, 'owner')), deal },
   };
+}
+
+const DECIMAL_COMMA = { decimalComma: true };
+const DECIMAL_POINT = { decimalComma: false };
+
+function cellOf(ctx: RowContext, cells: readonly string[], f: Field): string | undefined {
+  const i = ctx.mapping.columns[f] ?? null;
+  return i === null ? undefined : cells[i];
+}
+
+function labelOf(ctx: RowContext, f: Field): string {
+  const i = ctx.mapping.columns[f] ?? null;
+  return i === null ? FIELD_LABELS[f] : ctx.header[i]?.trim() || `column ${i + 1}`;
+}
+
+function taken<T>(ctx: RowContext, problems: string[], f: Field, r: Read<T>): T | null {
+  if (r.ok) return r.value;
+  problems.push(`${labelOf(ctx, f)}: ${r.problem}`);
+  return null;
+}
+
+function dateOrderOf(ctx: RowContext, f: Field): DateOrder {
+  const i = ctx.mapping.columns[f] ?? null;
+  return (i === null ? null : ctx.dateOrders[i]) ?? 'mdy';
 }
 
 function issues(error: z.ZodError, labelOf: (field: string) => string, raw: Record<string, unknown>): string[] {

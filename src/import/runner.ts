@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { query, type Db } from '../db/client.ts';
 import { importFileChunks, importJobs, type ImportJobRow } from '../db/schema.ts';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { currentPolicy } from '../policy/store.ts';
 import { writeAudit } from '../audit/audit-log.ts';
 import { assignAccounts, LoadCache } from '../ownership/auto-assign.ts';
@@ -109,7 +110,7 @@ const factsOf = (job: ImportJobRow): FileFacts => ({
   dateOrders: (job.columns as ColumnInfo[]).map((c) => c.dateOrder),
 });
 
-async function setupOf(q: Db, f: FileFacts, opts: { today: string; actor: Actor; write: boolean; stage?: boolean; overlapWrites?: boolean }): Promise<PassSetup> {
+async function setupOf(q: Db, f: FileFacts, opts: { today: string; actor: Actor; write: boolean; stage?: boolean; overlapWrites?: boolean; pool?: Db }): Promise<PassSetup> {
   const { version, policy } = await currentPolicy(q);
   return {
     importId: f.id,
@@ -121,6 +122,7 @@ async function setupOf(q: Db, f: FileFacts, opts: { today: string; actor: Actor;
     write: opts.write,
     stage: opts.stage ?? false,
     overlapWrites: opts.overlapWrites ?? false,
+    pool: opts.pool,
     rows: rowContext({ kind: f.kind, header: f.header, mapping: f.mapping, today: opts.today, decimalComma: f.delimiter === ';', dateOrders: f.dateOrders }),
   };
 }
@@ -130,7 +132,7 @@ function batchPipe(q: Db, jobId: number, pass: ImportPass) {
   let applying: Promise<void> = Promise.resolve();
   return {
     async feed(rows: readonly CsvRow[], beforeApply?: () => void) {
-      const cands = pass.read(rows);
+      const cands = await pass.read(rows);
       const found = pass.lookup(cands);
       await applying;
       beforeApply?.();
@@ -145,7 +147,7 @@ function batchPipe(q: Db, jobId: number, pass: ImportPass) {
 class Cancelled extends Error {}
 
 /** Keeps a job's heartbeat (and, when asked, its progress) in its row; learns of a cancel request. */
-function heartbeat(db: Db, jobId: number, status: 'analyzing' | 'importing', enabled: boolean) {
+function heartbeat(db: Db, jobId: number, status: 'uploading' | 'analyzing' | 'importing', enabled: boolean) {
   let cancelled = false;
   let inflight: Promise<unknown> = Promise.resolve();
   let progress: Record<string, number> | null = null;
@@ -261,6 +263,13 @@ export async function speculate(
         return null;
       }
     },
+    async abort() {
+      // Let what is still being written end, so nothing lands after the real dry run begins.
+      failed = true;
+      batch = [];
+      await pipe.drain().catch(() => {});
+      await pass.flushed().catch(() => {});
+    },
   };
 }
 
@@ -352,37 +361,9 @@ export function startImport(db: Db, job: ImportJobRow, opts: { today: string; ac
             }
           }
         }
-        const toAssign = staged?.toAssign ?? pass!.toAssign;
-        const { policy } = setup;
-        // The reps and their loads read once for every chunk (the loads kept up to date as accounts move).
-        const reps = await loadReps(tx);
-        const loads = new LoadCache();
-        const assign = async (ids: number[], cause: 'import' | 'grade_rose') => {
-          let n = 0;
-          for (let i = 0; i < ids.length; i += ASSIGN_CHUNK) n += (await assignAccounts(tx, ids.slice(i, i + ASSIGN_CHUNK), { policy, actor: opts.actor.name, actorId: opts.actor.id, cause, reps, loads })).length;
-          return n;
-        };
-        const assigned = await assign(toAssign.created, 'import');
-        const reassigned = await assign(toAssign.rose, 'grade_rose');
         const c = pass ? pass.counts : { processed: job.newRows + job.updatedRows + job.unchangedRows + job.rejectedRows, new: job.newRows, updated: job.updatedRows, unchanged: job.unchangedRows, rejected: job.rejectedRows };
         const summary = pass ? pass.summary() : (job.summary as ReturnType<ImportPass['summary']>);
-        const result = { new: c.new, updated: c.updated, unchanged: c.unchanged, rejected: c.rejected, assigned, reassigned, gradeChanges: summary.gradeChanges, fromDryRun: !pass };
-        // A file that changed nothing leaves no trace in the audit trail.
-        if (c.new + c.updated) await writeAudit(tx, {
-          actor: opts.actor.name,
-          actorId: opts.actor.id,
-          entity: 'account',
-          entityId: null,
-          accountId: null,
-          action: 'import',
-          after: { importId: job.id, file: job.fileName, kind: job.kind, asOf: opts.today, policyVersion: setup.policyVersion, ...result },
-        });
-        // Last, and in the transaction: the job says "done" exactly when the rows are there.
-        await beat.stop();
-        await tx
-          .update(importJobs)
-          .set({ status: 'done', processed: c.processed, newRows: c.new, updatedRows: c.updated, unchangedRows: c.unchanged, rejectedRows: c.rejected, result: { ...result, summary }, asOf: opts.today, policyVersion: setup.policyVersion, finishedAt: sql`now()`, heartbeatAt: sql`now()` })
-          .where(eq(importJobs.id, job.id));
+        await finishImport(tx, { job: factsOf(job), from: 'importing', setup, actor: opts.actor, today: opts.today, counts: c, summary, toAssign: staged?.toAssign ?? pass!.toAssign, fromDryRun: !pass, beat });
       });
       await db.delete(importFileChunks).where(eq(importFileChunks.jobId, job.id));
       await clearStaged(db, job.id);
@@ -391,6 +372,181 @@ export function startImport(db: Db, job: ImportJobRow, opts: { today: string; ac
       await finishBadly(db, job.id, 'importing', err);
     }
   });
+}
+
+type Counts = { processed: number; new: number; updated: number; unchanged: number; rejected: number };
+
+/**
+ * The end of an import, in its transaction: owners for what needs one, the import's audit entry,
+ * and the job marked done (last: the job says "done" exactly when the rows are there).
+ */
+async function finishImport(
+  tx: Db,
+  v: {
+    job: Pick<FileFacts, 'id' | 'fileName' | 'kind'>;
+    from: 'importing' | 'uploading';
+    setup: PassSetup;
+    actor: Actor;
+    today: string;
+    counts: Counts;
+    summary: ReturnType<ImportPass['summary']>;
+    toAssign: { created: number[]; rose: number[] };
+    fromDryRun: boolean;
+    beat: ReturnType<typeof heartbeat>;
+    set?: PgUpdateSetSource<typeof importJobs>;
+  },
+): Promise<void> {
+  const { policy, policyVersion } = v.setup;
+  // The reps and their loads read once for every chunk (the loads kept up to date as accounts move).
+  const reps = await loadReps(tx);
+  const loads = new LoadCache();
+  const assign = async (ids: number[], cause: 'import' | 'grade_rose') => {
+    let n = 0;
+    for (let i = 0; i < ids.length; i += ASSIGN_CHUNK) n += (await assignAccounts(tx, ids.slice(i, i + ASSIGN_CHUNK), { policy, actor: v.actor.name, actorId: v.actor.id, cause, reps, loads })).length;
+    return n;
+  };
+  const assigned = await assign(v.toAssign.created, 'import');
+  const reassigned = await assign(v.toAssign.rose, 'grade_rose');
+  const c = v.counts;
+  const result = { new: c.new, updated: c.updated, unchanged: c.unchanged, rejected: c.rejected, assigned, reassigned, gradeChanges: v.summary.gradeChanges, fromDryRun: v.fromDryRun };
+  // A file that changed nothing leaves no trace in the audit trail.
+  if (c.new + c.updated) await writeAudit(tx, {
+    actor: v.actor.name,
+    actorId: v.actor.id,
+    entity: 'account',
+    entityId: null,
+    accountId: null,
+    action: 'import',
+    after: { importId: v.job.id, file: v.job.fileName, kind: v.job.kind, asOf: v.today, policyVersion, ...result },
+  });
+  await v.beat.stop();
+  const [done] = await tx
+    .update(importJobs)
+    .set({ ...v.set, status: 'done', processed: c.processed, newRows: c.new, updatedRows: c.updated, unchangedRows: c.unchanged, rejectedRows: c.rejected, result: { ...result, summary: v.summary }, asOf: v.today, policyVersion, finishedAt: sql`now()`, heartbeatAt: sql`now()` })
+    .where(and(eq(importJobs.id, v.job.id), eq(importJobs.status, v.from)))
+    .returning({ id: importJobs.id });
+  if (!done) throw new Error('the import was given up meanwhile (no sign of life for too long)');
+}
+
+/** A transaction opened now and ended later, by whoever holds it (drizzle's transactions are callbacks). */
+async function openTransaction(db: Db): Promise<{ tx: Db; end(commit: boolean): Promise<void> }> {
+  class Rollback extends Error {}
+  let decide!: (commit: boolean) => void;
+  const decision = new Promise<boolean>((r) => (decide = r));
+  let opened!: (tx: Db) => void;
+  const ready = new Promise<Db>((r) => (opened = r));
+  const done = db.transaction(async (tx) => {
+    opened(tx);
+    if (!(await decision)) throw new Rollback();
+  });
+  done.catch(() => {});
+  const tx = await Promise.race([ready, done.then(() => Promise.reject(new Error('the transaction ended before it began')))]);
+  return {
+    tx,
+    async end(commit) {
+      decide(commit);
+      try {
+        await done;
+      } catch (err) {
+        if (!(err instanceof Rollback)) throw err;
+      }
+    },
+  };
+}
+
+/** An import made while its file arrived: committed by `commit` once the upload has the file's facts. */
+export type UploadImport = { commit(set: PgUpdateSetSource<typeof importJobs>): Promise<void> };
+
+/**
+ * Imports a file of prospects as it arrives, on PostgreSQL, in one transaction: each batch is read,
+ * validated, matched (looked up on the pool) and graded while the one before is written by COPY
+ * (ImportPass.copyInto), so the reading and the writing overlap on the machine's cores. Null when it
+ * cannot start (another import holds the lock, or the embedded database, which has one connection);
+ * a failure on the way rolls everything back and finish() answers null: the upload then queues the
+ * import from the stored file, as a confirm would.
+ */
+export async function importWhileUploading(
+  db: Db,
+  v: { jobId: number; fileName: string; kind: ImportKind; header: string[]; mapping: Mapping; delimiter: Delimiter; dateOrders: readonly (DateOrder | null)[]; today: string; actor: Actor },
+): Promise<RowSink<UploadImport | null> | null> {
+  if (v.kind !== 'prospects' || isEmbedded(db)) return null;
+  const t = await openTransaction(db);
+  const tx = t.tx;
+  let pass: ImportPass;
+  let setup: PassSetup;
+  try {
+    const [got] = await query<{ ok: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${IMPORT_LOCK}) as ok`);
+    if (!got!.ok) {
+      await t.end(false);
+      return null;
+    }
+    await tx.execute(sql`set local gin_pending_list_limit = '32MB'`);
+    await tx.execute(sql`set local work_mem = '256MB'`);
+    setup = await setupOf(tx, { ...v, id: v.jobId }, { today: v.today, actor: v.actor, write: true, pool: db });
+    pass = await ImportPass.open(tx, setup);
+  } catch (err) {
+    await t.end(false).catch(() => {});
+    throw err;
+  }
+  // Rejected rows go on the pool: the transaction's connection is busy copying.
+  const pipe = batchPipe(db, v.jobId, pass);
+  const beat = heartbeat(db, v.jobId, 'uploading', true);
+  let batch: CsvRow[] = [];
+  let failed: unknown = null;
+  const giveUp = async (err: unknown) => {
+    if (failed) return;
+    failed = err;
+    batch = [];
+    console.error(`[import] job ${v.jobId}: the import during the upload stopped (${errorForLog(err)}); it will run from the stored file`);
+    await pipe.drain().catch(() => {});
+    await pass.flushed().catch(() => {});
+    await beat.stop();
+    await t.end(false).catch(() => {});
+  };
+  return {
+    async push(rows) {
+      if (failed) return;
+      try {
+        for (const r of rows) {
+          batch.push(r);
+          if (batch.length >= BATCH) {
+            const b = batch;
+            batch = [];
+            await pipe.feed(b);
+            beat.progress(pass.counts);
+          }
+        }
+      } catch (err) {
+        await giveUp(err);
+      }
+    },
+    async finish() {
+      if (failed) return null;
+      try {
+        if (batch.length) await pipe.feed(batch);
+        await pipe.drain();
+        await pass.flushed();
+      } catch (err) {
+        await giveUp(err);
+        return null;
+      }
+      return {
+        commit: async (set) => {
+          try {
+            await finishImport(tx, { job: { id: v.jobId, fileName: v.fileName, kind: v.kind }, from: 'uploading', setup, actor: v.actor, today: v.today, counts: { ...pass.counts }, summary: pass.summary(), toAssign: pass.toAssign, fromDryRun: false, beat, set: { ...set, summary: pass.summary() } });
+          } catch (err) {
+            await beat.stop();
+            await t.end(false).catch(() => {});
+            throw err;
+          }
+          await t.end(true);
+        },
+      };
+    },
+    async abort() {
+      await giveUp(new Error('the upload stopped'));
+    },
+  };
 }
 
 async function finishBadly(db: Db, jobId: number, from: 'analyzing' | 'importing', err: unknown) {

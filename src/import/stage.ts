@@ -27,6 +27,15 @@ export function accountFingerprint(alias: string) {
   return sql.raw(`md5(row(${cols.map((c) => `${alias}.${c}`).join(', ')})::text)`);
 }
 
+/** What an import sets on an account it changes, from `alias` (a row with the account's columns). */
+export function importedFacts(alias: string, s: { policyVersion: number; today: string }) {
+  const from = ['name', 'name_key', 'domain', 'industry', 'employees', 'revenue', 'growth_pct', 'need', 'situation', 'owner_id', 'grade', 'fit', 'close_by', 'flags', 'reason', 'slip_count'];
+  return sql`${sql.raw(from.map((c) => `${c} = ${alias}.${c}`).join(', '))},
+    policy_version = case when a.kind = 'prospect' then ${s.policyVersion}::int else a.policy_version end,
+    graded_on = case when a.kind = 'prospect' then ${s.today}::date else a.graded_on end,
+    version = a.version + 1, updated_at = now()`;
+}
+
 /** What the dry run saw has changed: the import must work from the file again. */
 export class StaleDryRun extends Error {}
 
@@ -80,12 +89,7 @@ export async function applyStaged(tx: Db, s: StagedSetup, progress: (written: nu
     const rows = await query<{ id: number }>(
       tx,
       sql`update accounts a set
-            name = r.name, name_key = r.name_key, domain = r.domain, industry = r.industry, employees = r.employees, revenue = r.revenue,
-            growth_pct = r.growth_pct, need = r.need, situation = r.situation, owner_id = r.owner_id,
-            grade = r.grade, fit = r.fit, close_by = r.close_by, flags = r.flags, reason = r.reason, slip_count = r.slip_count,
-            policy_version = case when a.kind = 'prospect' then ${s.policyVersion} else a.policy_version end,
-            graded_on = case when a.kind = 'prospect' then ${s.today}::date else a.graded_on end,
-            version = a.version + 1, updated_at = now()
+${importedFacts('r', s)}
           from import_rows r
           where r.job_id = ${job} and not r.is_new and a.id = r.account_id and a.version = r.before_version
             and ${accountFingerprint('a')} = r.before_fingerprint

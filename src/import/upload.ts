@@ -13,7 +13,7 @@ const SAMPLE_ROWS = 3;
 export type ColumnInfo = { samples: string[]; dateOrder: DateOrder | null };
 
 /** Rows handed on while the file arrives (a dry run made during the upload: runner.ts, speculate). */
-export type RowSink<T> = { push(rows: CsvRow[]): Promise<void>; finish(): Promise<T> };
+export type RowSink<T> = { push(rows: CsvRow[]): Promise<void>; finish(): Promise<T>; /** The upload ended without the file (refused, cut short). */ abort?(): Promise<void> };
 export type SinkFactory<T> = (file: { header: string[]; delimiter: Delimiter; dateOrders: (DateOrder | null)[] }) => Promise<RowSink<T> | null>;
 
 export type Received<T = unknown> =
@@ -127,9 +127,12 @@ export async function receiveFile<T>(db: Db, jobId: number, bytes: AsyncIterable
     await hand(take(await (reader as CsvReader).end()));
     if (!header) return await refuse(db, jobId, { ok: false, status: 422, error: 'The file is empty.' });
     if (rows === 0) return await refuse(db, jobId, { ok: false, status: 422, error: 'The file has a header but no rows.' });
-    const made = sink ? await (sink as RowSink<T>).finish() : null;
+    // A column found to be day-first late spoils what the sink made from the rows before.
     const spoiled = columns.some((c, i) => c.dateOrder === 'dmy' && slashedEarly[i]);
-    return { ok: true, bytes: counter.bytes, delimiter, header, rows, columns, speculation: spoiled ? null : made };
+    if (spoiled) return { ok: true, bytes: counter.bytes, delimiter, header, rows, columns, speculation: null };
+    const made = sink ? await (sink as RowSink<T>).finish() : null;
+    sink = null;
+    return { ok: true, bytes: counter.bytes, delimiter, header, rows, columns, speculation: made };
   } catch (err) {
     (reader as CsvReader | null)?.destroy();
     await storing.catch(() => {});
@@ -137,6 +140,9 @@ export async function receiveFile<T>(db: Db, jobId: number, bytes: AsyncIterable
     if (err instanceof CsvFormatError) return refuse(db, jobId, { ok: false, status: 422, error: `This is not a CSV file we can read: line ${err.line}: ${err.problem}.`, line: err.line });
     await deleteJob(db, jobId).catch(() => {});
     throw err;
+  } finally {
+    // Whatever the sink began is given up unless the file arrived whole and unspoiled.
+    await (sink as RowSink<T> | null)?.abort?.();
   }
 }
 

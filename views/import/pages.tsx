@@ -28,7 +28,7 @@ const n = (x: number) => formatNumber(x);
 // Times in the organisation's zone (TZ_ORG), as the audit trail shows them.
 const when = (d: Date | null) => (d ? at(d) : '–');
 
-export function ImportsPage(props: { jobs: ImportJobRow[]; maxBytes: number; problem?: string; kind?: string }) {
+export function ImportsPage(props: { jobs: ImportJobRow[]; maxBytes: number; problem?: string; kind?: string; confirm?: boolean }) {
   return (
     <Layout title="Import" nav="import">
       <h1>Import accounts from a CSV file</h1>
@@ -48,6 +48,16 @@ export function ImportsPage(props: { jobs: ImportJobRow[]; maxBytes: number; pro
               <input type="radio" name="kind" value="customers" checked={props.kind === 'customers'} /> Customers with deals (one deal per row)
             </label>
           </fieldset>
+          {/* Before the file: the form's fields are read in order, as the file streams in. */}
+          <div class="field">
+            <label class="inline">
+              <input type="checkbox" name="confirm" value="1" checked={props.confirm} aria-describedby="f-confirm-hint" /> Import straight away
+            </label>
+            <div class="hint" id="f-confirm-hint">
+              For a file you know, such as a regular export: when its columns map as proposed, the accounts are written without stopping at the dry run (rows that cannot be read are
+              skipped and listed). Otherwise you check the mapping first, as usual.
+            </div>
+          </div>
           <div class="field">
             <label for="f-file">CSV file</label>
             <input id="f-file" type="file" name="file" accept=".csv,text/csv,text/plain" required aria-describedby="f-file-hint" />
