@@ -62,8 +62,8 @@ export function copyText(columns: readonly BulkColumn[], rows: readonly (readonl
 /** Whether `db` runs on PostgreSQL through postgres.js (where COPY is at hand). */
 export const canCopy = (db: Db): boolean => pgJsClient(db) !== null;
 
-/** COPY of rows already in COPY's text format (copyText) into `table`; PostgreSQL only. */
-export async function copyIn(db: Db, table: string, columns: readonly BulkColumn[], text: string): Promise<void> {
+/** COPY of rows already in COPY's text format (copyText; as UTF-8 bytes, nothing is left to encode) into `table`; PostgreSQL only. */
+export async function copyIn(db: Db, table: string, columns: readonly BulkColumn[], text: string | Buffer): Promise<void> {
   const client = pgJsClient(db);
   if (!client) throw new Error('COPY needs PostgreSQL');
   if (!text) return;

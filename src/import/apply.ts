@@ -420,9 +420,9 @@ export class ImportPass {
         if (r.ownerId === null) this.toAssign.created.push(r.id);
       });
     }
-    const accountsText = copyText(ACCOUNT_COPY_COLUMNS, made);
-    const changesText = copyText(GRADE_CHANGE_COPY_COLUMNS, changes);
-    const auditText = copyText(AUDIT_COPY_COLUMNS, audits);
+    const accountsText = Buffer.from(copyText(ACCOUNT_COPY_COLUMNS, made));
+    const changesText = Buffer.from(copyText(GRADE_CHANGE_COPY_COLUMNS, changes));
+    const auditText = Buffer.from(copyText(AUDIT_COPY_COLUMNS, audits));
     const edited = edits.length ? JSON.stringify(edits) : null;
     await this.queue(async () => {
       const q = this.q;

@@ -130,15 +130,38 @@ async function setupOf(q: Db, f: FileFacts, opts: { today: string; actor: Actor;
 /** Applies batches one after another, reading (and looking up) each while the one before is applied; rejects recorded as they come. */
 function batchPipe(q: Db, jobId: number, pass: ImportPass) {
   let applying: Promise<void> = Promise.resolve();
+  let batch: CsvRow[] = [];
+  const feed = async (rows: readonly CsvRow[], beforeApply?: () => void) => {
+    const cands = await pass.read(rows);
+    const found = pass.lookup(cands);
+    await applying;
+    beforeApply?.();
+    applying = pass.apply(cands, found).then(() => addRejects(q, jobId, pass.takeRejects()));
+    // Awaited with the next batch or at the end; until then a failure must not go unhandled.
+    applying.catch(() => {});
+  };
+  const flush = async () => {
+    const rows = batch;
+    batch = [];
+    if (rows.length) await feed(rows);
+  };
   return {
-    async feed(rows: readonly CsvRow[], beforeApply?: () => void) {
-      const cands = await pass.read(rows);
-      const found = pass.lookup(cands);
+    feed,
+    /** Rows as they come (a file arriving): fed a full batch at a time. */
+    async add(rows: readonly CsvRow[]) {
+      for (const r of rows) {
+        batch.push(r);
+        if (batch.length >= BATCH) await flush();
+      }
+    },
+    /** Feeds what add() holds back, and waits for everything fed. */
+    async end() {
+      await flush();
       await applying;
-      beforeApply?.();
-      applying = pass.apply(cands, found).then(() => addRejects(q, jobId, pass.takeRejects()));
-      // Awaited with the next batch or at the end; until then a failure must not go unhandled.
-      applying.catch(() => {});
+    },
+    /** Forgets what add() holds back (after a failure). */
+    drop() {
+      batch = [];
     },
     drain: () => applying,
   };
@@ -219,42 +242,35 @@ export async function speculate(
   const setup = await setupOf(db, { ...v, id: v.jobId }, { today: v.today, actor: v.actor, write: false, stage: v.kind === 'prospects', overlapWrites: true });
   const pass = await ImportPass.open(db, setup);
   const pipe = batchPipe(db, v.jobId, pass);
-  let batch: CsvRow[] = [];
-  const flush = async () => {
-    const rows = batch;
-    batch = [];
-    await pipe.feed(rows);
-  };
   // A head start only: if it fails, the upload goes on and the dry run runs after it, where a
   // failure is shown on the job.
   let failed = false;
   const giveUp = (err: unknown) => {
     failed = true;
-    batch = [];
+    pipe.drop();
     console.error(`[import] job ${v.jobId}: the dry run during the upload stopped (${errorForLog(err)}); it will run after the upload`);
+  };
+  // Let what is still being written end, so nothing lands after the real dry run begins.
+  const settle = async () => {
+    await pipe.drain().catch(() => {});
+    await pass.flushed().catch(() => {});
   };
   return {
     async push(rows) {
       if (failed) return;
       try {
-        for (const r of rows) {
-          batch.push(r);
-          if (batch.length >= BATCH) await flush();
-        }
+        await pipe.add(rows);
       } catch (err) {
         giveUp(err);
       }
     },
     async finish() {
       if (failed) {
-        // Let what is still being written end, so nothing lands after the real dry run begins.
-        await pipe.drain().catch(() => {});
-        await pass.flushed().catch(() => {});
+        await settle();
         return null;
       }
       try {
-        if (batch.length) await flush();
-        await pipe.drain();
+        await pipe.end();
         await pass.flushed();
         await analyzeStaged(db, pass.counts.new + pass.counts.updated);
         return { mapping: v.mapping, asOf: v.today, policyVersion: setup.policyVersion, counts: { ...pass.counts }, summary: pass.summary() };
@@ -264,11 +280,9 @@ export async function speculate(
       }
     },
     async abort() {
-      // Let what is still being written end, so nothing lands after the real dry run begins.
       failed = true;
-      batch = [];
-      await pipe.drain().catch(() => {});
-      await pass.flushed().catch(() => {});
+      pipe.drop();
+      await settle();
     },
   };
 }
@@ -491,12 +505,11 @@ export async function importWhileUploading(
   // Rejected rows go on the pool: the transaction's connection is busy copying.
   const pipe = batchPipe(db, v.jobId, pass);
   const beat = heartbeat(db, v.jobId, 'uploading', true);
-  let batch: CsvRow[] = [];
   let failed: unknown = null;
   const giveUp = async (err: unknown) => {
     if (failed) return;
     failed = err;
-    batch = [];
+    pipe.drop();
     console.error(`[import] job ${v.jobId}: the import during the upload stopped (${errorForLog(err)}); it will run from the stored file`);
     await pipe.drain().catch(() => {});
     await pass.flushed().catch(() => {});
@@ -507,15 +520,8 @@ export async function importWhileUploading(
     async push(rows) {
       if (failed) return;
       try {
-        for (const r of rows) {
-          batch.push(r);
-          if (batch.length >= BATCH) {
-            const b = batch;
-            batch = [];
-            await pipe.feed(b);
-            beat.progress(pass.counts);
-          }
-        }
+        await pipe.add(rows);
+        beat.progress(pass.counts);
       } catch (err) {
         await giveUp(err);
       }
@@ -523,8 +529,7 @@ export async function importWhileUploading(
     async finish() {
       if (failed) return null;
       try {
-        if (batch.length) await pipe.feed(batch);
-        await pipe.drain();
+        await pipe.end();
         await pass.flushed();
       } catch (err) {
         await giveUp(err);
