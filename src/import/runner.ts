@@ -26,6 +26,7 @@ import type { DateOrder } from './values.ts';
 export const RUNNER = randomUUID();
 
 const BATCH = 5000;
+const FIRST_BATCH = 1000;
 const HEARTBEAT_MS = 2000;
 const ASSIGN_CHUNK = 5000;
 /** Imports take turns: two at once could both add the same company. */
@@ -140,9 +141,11 @@ function batchPipe(q: Db, jobId: number, pass: ImportPass) {
     // Awaited with the next batch or at the end; until then a failure must not go unhandled.
     applying.catch(() => {});
   };
+  let fed = false;
   const flush = async () => {
     const rows = batch;
     batch = [];
+    fed = true;
     if (rows.length) await feed(rows);
   };
   return {
@@ -151,7 +154,8 @@ function batchPipe(q: Db, jobId: number, pass: ImportPass) {
     async add(rows: readonly CsvRow[]) {
       for (const r of rows) {
         batch.push(r);
-        if (batch.length >= BATCH) await flush();
+        // A small first batch, so the writing starts early.
+        if (batch.length >= (fed ? BATCH : FIRST_BATCH)) await flush();
       }
     },
     /** Feeds what add() holds back, and waits for everything fed. */

@@ -63,6 +63,13 @@ export async function receiveFile<T>(db: Db, jobId: number, bytes: AsyncIterable
   let dateOrders: (DateOrder | null)[] = [];
   let slashedEarly: boolean[] = [];
 
+  // Whatever the sink holds (an import's transaction and turn) is let go before the job goes.
+  const refuseNow = async (r: Extract<Received, { ok: false }>): Promise<Received<T>> => {
+    await (sink as RowSink<T> | null)?.abort?.();
+    sink = null;
+    return refuse(db, jobId, r);
+  };
+
   const take = (list: CsvRow[]): CsvRow[] => {
     const data: CsvRow[] = [];
     for (const r of list) {
@@ -123,10 +130,10 @@ export async function receiveFile<T>(db: Db, jobId: number, bytes: AsyncIterable
     pending += decoder.end();
     await flush(pending);
     await storing;
-    if (!reader) return await refuse(db, jobId, { ok: false, status: 422, error: 'The file is empty.' });
+    if (!reader) return await refuseNow({ ok: false, status: 422, error: 'The file is empty.' });
     await hand(take(await (reader as CsvReader).end()));
-    if (!header) return await refuse(db, jobId, { ok: false, status: 422, error: 'The file is empty.' });
-    if (rows === 0) return await refuse(db, jobId, { ok: false, status: 422, error: 'The file has a header but no rows.' });
+    if (!header) return await refuseNow({ ok: false, status: 422, error: 'The file is empty.' });
+    if (rows === 0) return await refuseNow({ ok: false, status: 422, error: 'The file has a header but no rows.' });
     // A column found to be day-first late spoils what the sink made from the rows before.
     const spoiled = columns.some((c, i) => c.dateOrder === 'dmy' && slashedEarly[i]);
     if (spoiled) return { ok: true, bytes: counter.bytes, delimiter, header, rows, columns, speculation: null };
@@ -136,8 +143,10 @@ export async function receiveFile<T>(db: Db, jobId: number, bytes: AsyncIterable
   } catch (err) {
     (reader as CsvReader | null)?.destroy();
     await storing.catch(() => {});
-    if (err instanceof TooLarge) return refuse(db, jobId, { ok: false, status: 413, error: tooLargeMessage(max) });
-    if (err instanceof CsvFormatError) return refuse(db, jobId, { ok: false, status: 422, error: `This is not a CSV file we can read: line ${err.line}: ${err.problem}.`, line: err.line });
+    if (err instanceof TooLarge) return refuseNow({ ok: false, status: 413, error: tooLargeMessage(max) });
+    if (err instanceof CsvFormatError) return refuseNow({ ok: false, status: 422, error: `This is not a CSV file we can read: line ${err.line}: ${err.problem}.`, line: err.line });
+    await (sink as RowSink<T> | null)?.abort?.();
+    sink = null;
     await deleteJob(db, jobId).catch(() => {});
     throw err;
   } finally {

@@ -197,3 +197,32 @@ describe('importing a CSV through the pages', () => {
     });
   }
 });
+
+describe('importing straight away', () => {
+  for (const js of [true, false]) {
+    it(`a manager ticks "Import straight away": the file is imported without a dry run to confirm, and its page says so (JavaScript ${js ? 'on' : 'off'})`, async () => {
+      const page = await b.newPage({ javaScriptEnabled: js });
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+      await page.goto(`${b.server.url}/imports`);
+      await page.getByLabel('Prospects (one company per row)').check();
+      await page.getByLabel('Import straight away').check();
+      await page.getByLabel('CSV file').setInputFiles({ name: 'weekly.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV, 'utf8') });
+      await Promise.all([page.waitForURL(/\/imports\/\d+$/), page.getByRole('button', { name: 'Upload and map columns' }).click()]);
+      const id = Number(/\/imports\/(\d+)$/.exec(page.url())![1]);
+      await waitForJob(page, js, '#outcome');
+      expect(await page.getByTestId('import-status').textContent()).toContain('imported');
+      const outcome = (await page.getByTestId('import-counts').textContent())!.replace(/\s+/g, ' ');
+      for (const c of ['3 were added', '0 were updated', '1 rejected']) expect(outcome).toContain(c);
+      expect(await cellsOf(page, 'rejects')).toEqual([['4', 'Employees: "lots" is not a number']]);
+      // No mapping form or dry run to confirm on the way.
+      expect(await page.locator('#mapping').count()).toBe(0);
+      expect(await page.getByRole('button', { name: /^Import: add/ }).count()).toBe(0);
+      const [job] = await db.select().from(importJobs).where(eq(importJobs.id, id));
+      expect(job).toMatchObject({ status: 'done', confirmedBy: PEOPLE.web.name, newRows: 3, updatedRows: 0, rejectedRows: 1 });
+      expect((await db.select().from(accounts).orderBy(asc(accounts.id))).map((a) => a.name)).toEqual(['Globex, Inc.', 'Acme "Rockets" Ltd', 'Umbrella Corporation']);
+      expect(problems).toEqual([]);
+    });
+  }
+});
