@@ -45,6 +45,7 @@ const ENCODE: Record<BulkType, (v: unknown) => string> = {
 
 /** Rows (each an array in the order of `columns`) in COPY's text format. */
 export function copyText(columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]): string {
+  if (!rows.length) return '';
   const encoders = columns.map(([, type]) => ENCODE[type]);
   const n = encoders.length;
   // Joined, not concatenated: a joined string is flat, where += builds a rope that is flattened
@@ -66,7 +67,7 @@ export const canCopy = (db: Db): boolean => pgJsClient(db) !== null;
 export async function copyIn(db: Db, table: string, columns: readonly BulkColumn[], text: string | Buffer): Promise<void> {
   const client = pgJsClient(db);
   if (!client) throw new Error('COPY needs PostgreSQL');
-  if (!text) return;
+  if (!text.length) return;
   const names = columns.map(([n]) => `"${n}"`).join(', ');
   // On the pool, a connection of its own: postgres.js would otherwise send another query down the
   // same connection while it is in COPY mode, which breaks both. (A transaction's connection is its

@@ -10,7 +10,7 @@ import { createDeal } from '../customers/deal-actions.ts';
 import type { CsvRow } from './csv.ts';
 import { readRow, type Candidate, type ProspectField, type RowContext } from './rows.ts';
 import type { Reject } from './store.ts';
-import { bulkInsert, copyIn, copyText, type BulkColumn } from '../db/bulk.ts';
+import { bulkInsert, canCopy, copyIn, copyText, type BulkColumn } from '../db/bulk.ts';
 import { accountFingerprint, importedFacts, STAGE_COLUMNS } from './stage.ts';
 
 // One pass over a file's rows, batch by batch: read and validate each row (rows.ts), match it to
@@ -375,7 +375,9 @@ export class ImportPass {
     const write = (this.staging.at(-1) ?? Promise.resolve()).then(work);
     write.catch(() => {});
     this.staging.push(write);
-    while (this.staging.length > 2) await this.staging.shift();
+    // Writing in a transaction (one connection), one batch waits behind the one being written: the
+    // writing is the slower side, and what waits at the end is written after the last row arrives.
+    while (this.staging.length > (this.s.write ? 1 : 2)) await this.staging.shift();
   }
 
   /**
@@ -420,32 +422,36 @@ export class ImportPass {
         if (r.ownerId === null) this.toAssign.created.push(r.id);
       });
     }
-    const accountsText = Buffer.from(copyText(ACCOUNT_COPY_COLUMNS, made));
-    const changesText = Buffer.from(copyText(GRADE_CHANGE_COPY_COLUMNS, changes));
-    const auditText = Buffer.from(copyText(AUDIT_COPY_COLUMNS, audits));
-    const edited = edits.length ? JSON.stringify(edits) : null;
-    await this.queue(async () => {
-      const q = this.q;
-      if (made.length) await copyIn(q, 'accounts', ACCOUNT_COPY_COLUMNS, accountsText);
-      if (edited) {
-        const done = await query<{ id: number }>(
-          q,
-          sql`update ${accounts} a set ${importedFacts('v', s)}
-              from jsonb_to_recordset(${edited}::jsonb)
-                as v(id int, version int, fingerprint text, name text, name_key text, domain text, industry text, employees int, revenue float8, growth_pct float8,
-                     need text, situation text, owner_id int, grade text, fit float8, close_by date, flags text[], reason text, slip_count int)
-              where a.id = v.id and a.version = v.version and ${accountFingerprint('a')} = v.fingerprint
-              returning a.id`,
-        );
-        if (done.length !== edits.length) {
-          const gone = new Set(done.map((r) => r.id));
-          const u = updated.find((x) => !gone.has(x.after.id))!;
-          throw new Error(`${u.before.name} (#${u.before.id}, line ${u.c.line}) was changed while the import ran`);
-        }
+    // Only bytes wait for their turn (outside the JavaScript heap, where batches kept alive across
+    // several collections would be copied by each); the rows themselves can go.
+    const accountsText = made.length ? Buffer.from(copyText(ACCOUNT_COPY_COLUMNS, made)) : null;
+    const changesText = changes.length ? Buffer.from(copyText(GRADE_CHANGE_COPY_COLUMNS, changes)) : null;
+    const auditText = audits.length ? Buffer.from(copyText(AUDIT_COPY_COLUMNS, audits)) : null;
+    const edited = edits.length ? { json: JSON.stringify(edits), n: edits.length, lines: new Map(updated.map((u) => [u.after.id, `${u.before.name} (#${u.before.id}, line ${u.c.line})`])) } : null;
+    await this.queue(() => this.copyBatch(accountsText, edited, changesText, auditText));
+  }
+
+  private async copyBatch(accountsText: Buffer | null, edited: { json: string; n: number; lines: Map<number, string> } | null, changesText: Buffer | null, auditText: Buffer | null) {
+    const q = this.q;
+    if (accountsText) await copyIn(q, 'accounts', ACCOUNT_COPY_COLUMNS, accountsText);
+    if (edited) {
+      const done = await query<{ id: number }>(
+        q,
+        sql`update ${accounts} a set ${importedFacts('v', this.s)}
+            from jsonb_to_recordset(${edited.json}::jsonb)
+              as v(id int, version int, fingerprint text, name text, name_key text, domain text, industry text, employees int, revenue float8, growth_pct float8,
+                   need text, situation text, owner_id int, grade text, fit float8, close_by date, flags text[], reason text, slip_count int)
+            where a.id = v.id and a.version = v.version and ${accountFingerprint('a')} = v.fingerprint
+            returning a.id`,
+      );
+      if (done.length !== edited.n) {
+        const gone = new Set(done.map((r) => r.id));
+        const which = [...edited.lines].find(([id]) => !gone.has(id))!;
+        throw new Error(`${which[1]} was changed while the import ran`);
       }
-      if (changes.length) await copyIn(q, 'grade_changes', GRADE_CHANGE_COPY_COLUMNS, changesText);
-      if (audits.length) await copyIn(q, 'audit_log', AUDIT_COPY_COLUMNS, auditText);
-    });
+    }
+    if (changesText) await copyIn(q, 'grade_changes', GRADE_CHANGE_COPY_COLUMNS, changesText);
+    if (auditText) await copyIn(q, 'audit_log', AUDIT_COPY_COLUMNS, auditText);
   }
 
   /** Keeps what these rows would write in import_rows (see stage.ts), with the explanations and audit entries worked out. */
@@ -473,8 +479,12 @@ export class ImportPass {
       ]);
     }
     if (!this.s.overlapWrites) return bulkInsert(this.q, 'import_rows', STAGE_COLUMNS, rows);
-    // On the pool, the rows are written on another connection while the next batch is matched and graded.
-    await this.queue(() => bulkInsert(this.q, 'import_rows', STAGE_COLUMNS, rows));
+    // On the pool, the rows are written on another connection while the next batch is matched and
+    // graded; as bytes, when COPY is at hand (see copyInto).
+    if (!rows.length) return;
+    if (!canCopy(this.q)) return this.queue(() => bulkInsert(this.q, 'import_rows', STAGE_COLUMNS, rows));
+    const text = Buffer.from(copyText(STAGE_COLUMNS, rows));
+    await this.queue(() => copyIn(this.q, 'import_rows', STAGE_COLUMNS, text));
   }
 
   /** Waits for the rows being written (stage with overlapWrites, or copied in); throws what failed. */
