@@ -277,10 +277,17 @@ export class ImportPass {
     this.rejects.push({ line, reason });
   }
 
+  /** Owner cells met so far: a file names a few people many times over. */
+  private ownerCells = new Map<string, number | null>();
+
   private ownerOf(cell: string | null): number | null {
     if (!cell) return null;
-    const u = this.owners.byEmail.get(cell.toLowerCase()) ?? this.owners.byName.get(nameKey(cell));
-    if (u) return u.id;
+    let id = this.ownerCells.get(cell);
+    if (id === undefined) {
+      id = (this.owners.byEmail.get(cell.toLowerCase()) ?? this.owners.byName.get(nameKey(cell)))?.id ?? null;
+      if (this.ownerCells.size < 10_000) this.ownerCells.set(cell, id);
+    }
+    if (id !== null) return id;
     const k = cell.slice(0, 100);
     this.unknownOwners.set(k, (this.unknownOwners.get(k) ?? 0) + 1);
     return null;

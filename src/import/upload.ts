@@ -8,6 +8,7 @@ import { slashedDateOrder, type DateOrder } from './values.ts';
 // to fix, and the job knows its header, its row count and a few sample values per column.
 
 export const CHUNK_CHARS = 1 << 20;
+const FIRST_CHUNK_CHARS = 1 << 16;
 const SAMPLE_ROWS = 3;
 
 export type ColumnInfo = { samples: string[]; dateOrder: DateOrder | null };
@@ -122,7 +123,8 @@ export async function receiveFile<T>(db: Db, jobId: number, bytes: AsyncIterable
   try {
     for await (const chunk of limited(bytes, max, counter)) {
       pending += decoder.push(chunk);
-      if (pending.length >= CHUNK_CHARS) {
+      // The first piece small: the header, and what the sink needs to start, come sooner.
+      if (pending.length >= (seq ? CHUNK_CHARS : FIRST_CHUNK_CHARS)) {
         await flush(pending);
         pending = '';
       }
