@@ -405,6 +405,11 @@ export class ImportPass {
   private async copyInto(created: NewRow[], updated: UpdateRow[]) {
     const s = this.s;
     const grading = s.policy.grading;
+    // The ids drawn on the pool (a sequence is outside transactions) while the rows are worked out.
+    const drawn = created.length
+      ? query<{ id: number }>(s.pool ?? this.q, sql`select nextval(pg_get_serial_sequence('accounts', 'id'))::int as id from generate_series(1, ${created.length})`)
+      : Promise.resolve([]);
+    drawn.catch(() => {});
     const made: unknown[][] = [];
     const changes: unknown[][] = [];
     let k = 0;
@@ -428,11 +433,10 @@ export class ImportPass {
       const audit = this.auditOf(u);
       audits.push([s.actor.id, s.actor.name, 'account', a.id, a.id, 'updated_by_import', audit.before, audit.after]);
     }
-    // The ids drawn on the pool (a sequence is outside transactions) and the rows encoded now, so
-    // that the transaction's connection, copying the batch before, is kept busy with nothing but SQL.
+    // The rows encoded now, so that the transaction's connection, copying the batch before, is kept
+    // busy with nothing but SQL.
     if (created.length) {
-      const pool = s.pool ?? this.q;
-      const ids = await query<{ id: number }>(pool, sql`select nextval(pg_get_serial_sequence('accounts', 'id'))::int as id from generate_series(1, ${created.length})`);
+      const ids = await drawn;
       created.forEach((r, i) => {
         r.id = made[i]![0] = changes[i]![0] = ids[i]!.id;
         if (r.sample) r.sample.id = r.id;
