@@ -157,6 +157,13 @@ async function uploadByKeyboard(page: Page, name: string, csv: string): Promise<
   expect(await focused(page)).toMatchObject({ value: 'customers', checked: true });
   await page.keyboard.press('ArrowUp');
   expect(await focused(page)).toMatchObject({ value: 'prospects', checked: true });
+  // "Import straight away": Space ticks it and unticks it (left unticked: a dry run first).
+  await tabNext(page, 'f-confirm');
+  await expectFocusRing(page);
+  await page.keyboard.press('Space');
+  expect(await page.locator('#f-confirm').isChecked()).toBe(true);
+  await page.keyboard.press('Space');
+  expect(await page.locator('#f-confirm').isChecked()).toBe(false);
   await tabNext(page, 'f-file');
   await tabTo(page, button('Upload and map columns'), 'the upload button', { max: 1 });
   await page.keyboard.press('Enter');

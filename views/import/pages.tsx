@@ -51,7 +51,7 @@ export function ImportsPage(props: { jobs: ImportJobRow[]; maxBytes: number; pro
           {/* Before the file: the form's fields are read in order, as the file streams in. */}
           <div class="field">
             <label class="inline">
-              <input type="checkbox" name="confirm" value="1" checked={props.confirm} aria-describedby="f-confirm-hint" /> Import straight away
+              <input id="f-confirm" type="checkbox" name="confirm" value="1" checked={props.confirm} aria-describedby="f-confirm-hint" /> Import straight away
             </label>
             <div class="hint" id="f-confirm-hint">
               For a file you know, such as a regular export: when its columns map as proposed, the accounts are written without stopping at the dry run (rows that cannot be read are
