@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import type { ImportJobRow } from '../db/schema.ts';
-import { jsonBody, notFoundJson, parseId } from '../shared/http.ts';
+import { jsonBody, notFoundJson, parseId, validationError } from '../shared/http.ts';
+import { z } from 'zod';
 import { cancelImport, chooseMapping, confirmImport, importMaxBytes, uploadFile, type Refusal } from './actions.ts';
 import { fieldsOf, IMPORT_KINDS, mappingFromNames, mappingProblems, PRESETS, type ImportKind, type Mapping, type PresetName } from './mapping.ts';
 import { bodyBytes } from './routes.tsx';
@@ -63,18 +64,31 @@ function refusal(c: Context, r: Refusal) {
 
 const issue = (c: Context, path: string, message: string) => c.json({ error: 'validation failed', issues: [{ path, message }] }, 422);
 
+const PRESET_NAMES = Object.keys(PRESETS).concat('generic') as [string, ...string[]];
+
+/** The query of POST /api/imports: what the route validates, and what the OpenAPI document shows. */
+export const importUploadQuery = z.object({
+  kind: z.enum(IMPORT_KINDS, { error: `must be one of: ${IMPORT_KINDS.join(', ')}` }).optional().meta({ description: 'What the file holds (default prospects).' }),
+  preset: z.enum(PRESET_NAMES, { error: `must be one of: ${PRESET_NAMES.join(', ')}` }).optional().meta({ description: 'A column preset (e.g. salesforce, hubspot) or generic.' }),
+  mapping: z.string().optional().meta({ description: 'JSON object of field to column name, e.g. {"name":"Account Name"}.' }),
+  name: z.string().optional().meta({ description: "The file's name, for the record." }),
+  confirm: z.enum(['true', 'false'], { error: 'must be true or false' }).optional().meta({
+    description: 'true: import without stopping at the dry run when the columns map (on PostgreSQL while the file arrives: the answer comes once the import is done; else it runs after the upload). Rows that cannot be read are skipped and listed, as on confirm.',
+  }),
+});
+
 export function importApi() {
   const app = new Hono<AppEnv>();
 
   app.post('/imports', async (c) => {
     const { db, config } = c.var.deps;
     const max = importMaxBytes(config);
-    const kind = (c.req.query('kind') ?? 'prospects') as ImportKind;
-    if (!IMPORT_KINDS.includes(kind)) return issue(c, 'kind', `must be one of: ${IMPORT_KINDS.join(', ')}`);
-    const preset = c.req.query('preset') as PresetName | undefined;
-    if (preset !== undefined && preset !== 'generic' && !(preset in PRESETS)) return issue(c, 'preset', `must be one of: ${[...Object.keys(PRESETS), 'generic'].join(', ')}`);
+    const query = importUploadQuery.safeParse(c.req.query());
+    if (!query.success) return validationError(c, query.error);
+    const kind: ImportKind = query.data.kind ?? 'prospects';
+    const preset = query.data.preset as PresetName | undefined;
     let given: Record<string, unknown> | undefined;
-    const rawMapping = c.req.query('mapping');
+    const rawMapping = query.data.mapping;
     if (rawMapping) {
       try {
         given = JSON.parse(rawMapping) as Record<string, unknown>;
@@ -86,10 +100,8 @@ export function importApi() {
     const type = c.req.header('content-type') ?? '';
     if (/json|multipart|x-www-form-urlencoded/i.test(type)) return c.json({ error: 'send the CSV file itself as the body, with content-type: text/csv' }, 415);
     if (Number(c.req.header('content-length') ?? 0) > max) return c.json({ error: tooLargeMessage(max), limit: max }, 413);
-    const confirmRaw = c.req.query('confirm');
-    if (confirmRaw !== undefined && confirmRaw !== 'true' && confirmRaw !== 'false') return issue(c, 'confirm', 'must be true or false');
-    const confirm = confirmRaw === 'true';
-    const up = await uploadFile(db, { kind, fileName: c.req.query('name') ?? 'upload.csv', bytes: bodyBytes(c.req.raw), maxBytes: max, preset, given, confirm }, ctxOf(c));
+    const confirm = query.data.confirm === 'true';
+    const up = await uploadFile(db, { kind, fileName: query.data.name ?? 'upload.csv', bytes: bodyBytes(c.req.raw), maxBytes: max, preset, given, confirm }, ctxOf(c));
     if (!up.ok) return up.status === 413 ? c.json({ error: up.error, limit: max }, 413) : refusal(c, up);
     const job = up.job;
     c.header('Location', `/api/imports/${job.id}`);

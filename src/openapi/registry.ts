@@ -9,7 +9,7 @@ import { dealLossSchema, dealPatchSchema, dealWinSchema, newDealSchema, paymentS
 import { previewSchema as gradingPreviewSchema } from '../grading/api.ts';
 import { homeQuerySchema } from '../home/routes.tsx';
 import { ownerApiSchema, pinApiSchema, planApiSchema } from '../ownership/routes.tsx';
-import { IMPORT_KINDS } from '../import/mapping.ts';
+import { importUploadQuery } from '../import/api.ts';
 import { previewBodySchema, savePolicyBodySchema, versionsQuerySchema } from '../policy/validation.ts';
 import { listQuerySchema } from '../prospects/queries.ts';
 import { newProspectSchema, prospectPatchSchema, reopeningApiSchema, signalSchema, statusChangeApiSchema } from '../prospects/validation.ts';
@@ -86,16 +86,6 @@ const movesQuery = z.object({
 const retierPreviewQuery = z.object({ limit: z.coerce.number().int().min(0).max(100_000).optional().meta({ description: 'How many moves to list (default 1000).' }) });
 /** Mirrors the review's limit (src/review/api.ts). */
 const reviewQuery = reviewQuerySchema.extend({ limit: z.coerce.number().int().min(0).max(1000).optional().meta({ description: 'Rows per list (default 100).' }) });
-/** Mirrors the query of POST /api/imports (src/import/api.ts). */
-const importQuery = z.object({
-  kind: z.enum(IMPORT_KINDS).optional().meta({ description: 'What the file holds (default prospects).' }),
-  preset: z.string().optional().meta({ description: 'A column preset (e.g. salesforce, hubspot) or generic.' }),
-  mapping: z.string().optional().meta({ description: 'JSON object of field to column name, e.g. {"name":"Account Name"}.' }),
-  name: z.string().optional().meta({ description: "The file's name, for the record." }),
-  confirm: z.enum(['true', 'false']).optional().meta({
-    description: 'true: import without stopping at the dry run when the columns map (on PostgreSQL while the file arrives: the answer comes once the import is done; else it runs after the upload). Rows that cannot be read are skipped and listed, as on confirm.',
-  }),
-});
 const importMappingBody = z.record(z.string(), z.union([z.string(), z.number(), z.null()])).meta({ description: 'Field to column name (null: not imported); revenueScale a number.' });
 const rejectsQuery = z.object({ page: z.coerce.number().int().min(1).optional() });
 
@@ -172,7 +162,7 @@ export const OPERATIONS: ApiOperation[] = [
   { method: 'GET', path: '/api/calibration', tag: 'Calibration', summary: 'Grade outcomes per grade and quarter, with hit rates', query: calibrationQuerySchema(DAY), responses: [ok('The report.', object)] },
 
   // Imports
-  { method: 'POST', path: '/api/imports', tag: 'Imports', summary: 'Upload a CSV file: a dry run starts (nothing is written yet), or with confirm=true the import itself', query: importQuery, rawBody: { contentType: 'text/csv', description: 'The CSV file itself.' }, responses: [{ status: 202, description: 'The import: its dry run (or with confirm=true, the import) done or under way.', schema: object }, { status: 413, description: 'The file is too large.', schema: ErrorSchema }, { status: 415, description: 'Not a CSV body.', schema: ErrorSchema }] },
+  { method: 'POST', path: '/api/imports', tag: 'Imports', summary: 'Upload a CSV file: a dry run starts (nothing is written yet), or with confirm=true the import itself', query: importUploadQuery, rawBody: { contentType: 'text/csv', description: 'The CSV file itself.' }, responses: [{ status: 202, description: 'The import: its dry run (or with confirm=true, the import) done or under way.', schema: object }, { status: 413, description: 'The file is too large.', schema: ErrorSchema }, { status: 415, description: 'Not a CSV body.', schema: ErrorSchema }] },
   { method: 'GET', path: '/api/imports', tag: 'Imports', summary: 'Recent imports', responses: [ok('The imports.', z.object({ imports: z.array(object) }))] },
   { method: 'GET', path: '/api/imports/:id', tag: 'Imports', summary: 'One import: its mapping, dry run and result', params: idParam('import'), responses: [ok('The import.', object), notFound('import')] },
   { method: 'GET', path: '/api/imports/:id/rejects', tag: 'Imports', summary: 'The rows an import rejects, with the reason for each', params: idParam('import'), query: rejectsQuery, responses: [ok('A page of rejected rows.', page('rejects')), notFound('import')] },
