@@ -510,11 +510,12 @@ export async function importWhileUploading(
   const pipe = batchPipe(db, v.jobId, pass);
   const beat = heartbeat(db, v.jobId, 'uploading', true);
   let failed: unknown = null;
-  const giveUp = async (err: unknown) => {
+  const giveUp = async (err: unknown, why: 'failed' | 'upload ended' = 'failed') => {
     if (failed) return;
     failed = err;
     pipe.drop();
-    console.error(`[import] job ${v.jobId}: the import during the upload stopped (${errorForLog(err)}); it will run from the stored file`);
+    // An upload refused or cut short is answered (and logged) by the upload itself.
+    if (why === 'failed') console.error(`[import] job ${v.jobId}: the import during the upload stopped (${errorForLog(err)}); it will run from the stored file`);
     await pipe.drain().catch(() => {});
     await pass.flushed().catch(() => {});
     await beat.stop();
@@ -553,7 +554,7 @@ export async function importWhileUploading(
       };
     },
     async abort() {
-      await giveUp(new Error('the upload stopped'));
+      await giveUp(new Error('the upload ended without the whole file'), 'upload ended');
     },
   };
 }
