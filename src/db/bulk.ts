@@ -92,6 +92,7 @@ export async function bulkInsert(db: Db, table: string, columns: readonly BulkCo
   const names = columns.map(([n]) => `"${n}"`).join(', ');
   const objects = rows.map((r) => Object.fromEntries(columns.map(([n], i) => [n, r[i] ?? null])));
   await db.execute(
-    sql`insert into ${sql.identifier(table)} (${sql.raw(names)}) select ${sql.raw(names)} from jsonb_populate_recordset(null::${sql.identifier(table)}, ${JSON.stringify(objects)}::jsonb)`,
+    // Values given for an identity column are kept, as COPY keeps them.
+    sql`insert into ${sql.identifier(table)} (${sql.raw(names)}) overriding system value select ${sql.raw(names)} from jsonb_populate_recordset(null::${sql.identifier(table)}, ${JSON.stringify(objects)}::jsonb)`,
   );
 }

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { query, type Db } from '../db/client.ts';
-import { accounts, auditLog, gradeChanges, users } from '../db/schema.ts';
+import { accounts, users } from '../db/schema.ts';
 import type { Policy } from '../policy/policy.ts';
-import { gradeOrFlagsChanged, summaryOf, type GradingContext } from '../grading/apply-grading.ts';
+import { gradeOrFlagsChanged, summaryOf } from '../grading/apply-grading.ts';
 import { explain, summaryLine } from '../grading/explain.ts';
 import { makeGrader, type Grader, type Grading, type SignalSummary } from '../grading/grading.ts';
 import { nameKey } from '../prospects/validation.ts';
@@ -220,7 +220,6 @@ export class ImportPass {
   private rejects: Reject[] = [];
   private staging: Promise<void>[] = [];
   private grader: Grader;
-  private gctx: GradingContext;
   /** Accounts the ownership rules must place once everything is written (new without an owner; grades that rose). */
   readonly toAssign: { created: number[]; rose: number[] } = { created: [], rose: [] };
   /** Customers with deals: the accounts met so far (by key; the id once written), and the deals already there or in the file. */
@@ -234,7 +233,6 @@ export class ImportPass {
     private owners: { byEmail: Map<string, UserRef>; byName: Map<string, UserRef | null> },
   ) {
     this.grader = makeGrader(s.policy.grading, s.today);
-    this.gctx = { policy: s.policy, policyVersion: s.policyVersion, asOf: s.today, cause: 'import', actor: s.actor.name };
   }
 
   static async open(q: Db, s: PassSetup): Promise<ImportPass> {
@@ -403,13 +401,34 @@ export class ImportPass {
    * refuses any account changed since its lookup read it. Worked out now; written in turn.
    */
   private async copyInto(created: NewRow[], updated: UpdateRow[]) {
+    // The ids drawn on the pool (a sequence is outside transactions) while the rows are worked out.
+    const drawn = created.length ? drawIds(this.s.pool ?? this.q, created.length) : Promise.resolve([]);
+    drawn.catch(() => {});
+    const rows = await this.rowsOf(created, updated);
+    this.withIds(created, await drawn, rows);
+    // Only bytes wait for their turn (outside the JavaScript heap, where batches kept alive across
+    // several collections would be copied by each), so that the transaction's connection, copying
+    // the batch before, is kept busy with nothing but SQL; the rows themselves can go.
+    const accountsText = rows.made.length ? await copyBytes(ACCOUNT_COPY_COLUMNS, rows.made) : null;
+    const changesText = rows.changes.length ? await copyBytes(GRADE_CHANGE_COPY_COLUMNS, rows.changes) : null;
+    const auditText = rows.audits.length ? await copyBytes(AUDIT_COPY_COLUMNS, rows.audits) : null;
+    const edits = rows.edits;
+    await this.queue(async () => {
+      const q = this.q;
+      if (accountsText) await copyIn(q, 'accounts', ACCOUNT_COPY_COLUMNS, accountsText);
+      if (edits) await this.applyEdits(q, edits);
+      if (changesText) await copyIn(q, 'grade_changes', GRADE_CHANGE_COPY_COLUMNS, changesText);
+      if (auditText) await copyIn(q, 'audit_log', AUDIT_COPY_COLUMNS, auditText);
+    });
+  }
+
+  /**
+   * What a batch writes: new accounts and grade changes as rows in the order of their COPY columns
+   * (a new account's id 0 until withIds), changed accounts as one JSON document, their audit rows.
+   */
+  private async rowsOf(created: NewRow[], updated: UpdateRow[]) {
     const s = this.s;
     const grading = s.policy.grading;
-    // The ids drawn on the pool (a sequence is outside transactions) while the rows are worked out.
-    const drawn = created.length
-      ? query<{ id: number }>(s.pool ?? this.q, sql`select nextval(pg_get_serial_sequence('accounts', 'id'))::int as id from generate_series(1, ${created.length})`)
-      : Promise.resolve([]);
-    drawn.catch(() => {});
     const made: unknown[][] = [];
     const changes: unknown[][] = [];
     let k = 0;
@@ -433,46 +452,35 @@ export class ImportPass {
       const audit = this.auditOf(u);
       audits.push([s.actor.id, s.actor.name, 'account', a.id, a.id, 'updated_by_import', audit.before, audit.after]);
     }
-    // The rows encoded now, so that the transaction's connection, copying the batch before, is kept
-    // busy with nothing but SQL.
-    if (created.length) {
-      const ids = await drawn;
-      created.forEach((r, i) => {
-        r.id = made[i]![0] = changes[i]![0] = ids[i]!.id;
-        if (r.sample) r.sample.id = r.id;
-        if (r.ownerId === null) this.toAssign.created.push(r.id);
-      });
-    }
-    // Only bytes wait for their turn (outside the JavaScript heap, where batches kept alive across
-    // several collections would be copied by each); the rows themselves can go.
-    const accountsText = made.length ? await copyBytes(ACCOUNT_COPY_COLUMNS, made) : null;
-    const changesText = changes.length ? await copyBytes(GRADE_CHANGE_COPY_COLUMNS, changes) : null;
-    const auditText = audits.length ? await copyBytes(AUDIT_COPY_COLUMNS, audits) : null;
-    const edited = edits.length ? { json: JSON.stringify(edits), n: edits.length, lines: new Map(updated.map((u) => [u.after.id, `${u.before.name} (#${u.before.id}, line ${u.c.line})`])) } : null;
-    await this.queue(() => this.copyBatch(accountsText, edited, changesText, auditText));
+    const lines = new Map(updated.map((u) => [u.after.id, `${u.before.name} (#${u.before.id}, line ${u.c.line})`]));
+    return { made, changes, audits, edits: edits.length ? { json: JSON.stringify(edits), n: edits.length, lines } : null };
   }
 
-  private async copyBatch(accountsText: Buffer | null, edited: { json: string; n: number; lines: Map<number, string> } | null, changesText: Buffer | null, auditText: Buffer | null) {
-    const q = this.q;
-    if (accountsText) await copyIn(q, 'accounts', ACCOUNT_COPY_COLUMNS, accountsText);
-    if (edited) {
-      const done = await query<{ id: number }>(
-        q,
-        sql`update ${accounts} a set ${importedFacts('v', this.s)}
-            from jsonb_to_recordset(${edited.json}::jsonb)
-              as v(id int, version int, fingerprint text, name text, name_key text, domain text, industry text, employees int, revenue float8, growth_pct float8,
-                   need text, situation text, owner_id int, grade text, fit float8, close_by date, flags text[], reason text, slip_count int)
-            where a.id = v.id and a.version = v.version and ${accountFingerprint('a')} = v.fingerprint
-            returning a.id`,
-      );
-      if (done.length !== edited.n) {
-        const gone = new Set(done.map((r) => r.id));
-        const which = [...edited.lines].find(([id]) => !gone.has(id))!;
-        throw new Error(`${which[1]} was changed while the import ran`);
-      }
+  /** New accounts take their ids: in their rows, their first grade changes and the samples; those without an owner are to be placed. */
+  private withIds(created: NewRow[], ids: { id: number }[], rows: { made: unknown[][]; changes: unknown[][] }) {
+    created.forEach((r, i) => {
+      r.id = rows.made[i]![0] = rows.changes[i]![0] = ids[i]!.id;
+      if (r.sample) r.sample.id = r.id;
+      if (r.ownerId === null) this.toAssign.created.push(r.id);
+    });
+  }
+
+  /** Changes accounts as rowsOf has them, refusing (the whole import) when one changed since it was read. */
+  private async applyEdits(q: Db, edits: { json: string; n: number; lines: Map<number, string> }) {
+    const done = await query<{ id: number }>(
+      q,
+      sql`update ${accounts} a set ${importedFacts('v', this.s)}
+          from jsonb_to_recordset(${edits.json}::jsonb)
+            as v(id int, version int, fingerprint text, name text, name_key text, domain text, industry text, employees int, revenue float8, growth_pct float8,
+                 need text, situation text, owner_id int, grade text, fit float8, close_by date, flags text[], reason text, slip_count int)
+          where a.id = v.id and a.version = v.version and ${accountFingerprint('a')} = v.fingerprint
+          returning a.id`,
+    );
+    if (done.length !== edits.n) {
+      const gone = new Set(done.map((r) => r.id));
+      const which = [...edits.lines].find(([id]) => !gone.has(id))!;
+      throw new Error(`${which[1]} was changed while the import ran; run the import again`);
     }
-    if (changesText) await copyIn(q, 'grade_changes', GRADE_CHANGE_COPY_COLUMNS, changesText);
-    if (auditText) await copyIn(q, 'audit_log', AUDIT_COPY_COLUMNS, auditText);
   }
 
   /** Keeps what these rows would write in import_rows (see stage.ts), with the explanations and audit entries worked out. */
@@ -709,95 +717,20 @@ export class ImportPass {
     return { c, before, after, changes, g, reason, moved };
   }
 
-  /** The grade-history row of a grading (as changeRow builds it, with the reason already worked out). */
-  private changeOf(accountId: number, fromGrade: string | null, g: Grading, reason: string) {
-    const c = this.gctx;
-    return { accountId, fromGrade, toGrade: g.grade, fit: g.fit.score, flags: g.flags, reason, reasons: explain(g, c.policy.grading), cause: c.cause, actor: c.actor, policyVersion: c.policyVersion, asOf: c.asOf };
-  }
-
+  /** Writes a batch (customers with deals: their accounts, before their deals) in the pass's transaction, on either database. */
   private async write(created: NewRow[], updated: UpdateRow[]) {
     const q = this.q;
-    const s = this.s;
-    const changes: ReturnType<ImportPass['changeOf']>[] = [];
-    const audits: AuditJson[] = [];
-    if (created.length) {
-      const ids = await query<{ id: number }>(q, sql`select nextval(pg_get_serial_sequence('accounts', 'id'))::int as id from generate_series(1, ${created.length})`);
-      const rows = created.map((r, i) => {
-        r.id = ids[i]!.id;
-        r.reason ||= summaryLine(r.g, s.policy.grading);
-        if (r.sample) r.sample.id = r.id;
-        const p = r.c.prospect;
-        return {
-          id: r.id, name: p.name, name_key: r.c.nameKey, domain: r.c.domain, industry: p.industry, employees: p.employees, revenue: p.revenue,
-          growth_pct: p.growthPct, need: p.need, situation: p.situation, owner_id: r.ownerId, added_on: p.addedOn ?? s.today,
-          grade: r.g.grade, fit: r.g.fit.score, close_by: r.g.closeBy, flags: r.g.flags, reason: r.reason, slip_count: r.g.slipCount,
-        };
-      });
-      await q.execute(sql`
-        insert into ${accounts}
-          (id, name, name_key, domain, industry, employees, revenue, growth_pct, need, situation, owner_id, added_on,
-           grade, fit, close_by, flags, reason, graded_on, policy_version, slip_count)
-        overriding system value
-        select id, name, name_key, domain, industry, employees, revenue, growth_pct, need, situation, owner_id, added_on,
-           grade, fit, close_by, flags, reason, ${s.today}::date, ${s.policyVersion}, slip_count
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-          as v(id int, name text, name_key text, domain text, industry text, employees int, revenue float8, growth_pct float8, need text,
-               situation text, owner_id int, added_on date, grade text, fit float8, close_by date, flags text[], reason text, slip_count int)`);
-      // A new account's first grade change (cause "import") says where it came from; the import's
-      // own audit row has the file. Updates, which overwrite what someone knew, are audited each.
-      for (const r of created) {
-        changes.push(this.changeOf(r.id, null, r.g, r.reason));
-        if (r.ownerId === null) this.toAssign.created.push(r.id);
-      }
-    }
-    if (updated.length) {
-      // Lock only what changes (a tuple lock is a write), and refuse to overwrite an edit made since it was read.
-      const ids = updated.map((u) => u.before.id);
-      const locked = await query<{ id: number; version: number }>(
-        q,
-        sql`select id, version from ${accounts} where id = any(array(select (jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))::int)) order by id for update`,
-      );
-      const version = new Map(locked.map((r) => [r.id, r.version]));
-      const moved = updated.find((u) => version.get(u.before.id) !== u.before.version);
-      if (moved) throw new Error(`${moved.before.name} (#${moved.before.id}, line ${moved.c.line}) was changed while the import ran; run the import again`);
-      const rows = updated.map(({ after: a }) => ({
-        id: a.id, name: a.name, name_key: a.nameKey, domain: a.domain, industry: a.industry, employees: a.employees, revenue: a.revenue,
-        growth_pct: a.growthPct, need: a.need, situation: a.situation, owner_id: a.ownerId,
-        grade: a.grade, fit: a.fit, close_by: a.closeBy, flags: a.flags, reason: a.reason, slip_count: a.slipCount, policy_version: a.policyVersion,
-      }));
-      await q.execute(sql`
-        update ${accounts} a set
-          name = v.name, name_key = v.name_key, domain = v.domain, industry = v.industry, employees = v.employees, revenue = v.revenue,
-          growth_pct = v.growth_pct, need = v.need, situation = v.situation, owner_id = v.owner_id,
-          grade = v.grade, fit = v.fit, close_by = v.close_by, flags = v.flags, reason = v.reason, slip_count = v.slip_count,
-          policy_version = v.policy_version, graded_on = case when a.kind = 'prospect' then ${s.today}::date else a.graded_on end,
-          version = a.version + 1, updated_at = now()
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-          as v(id int, name text, name_key text, domain text, industry text, employees int, revenue float8, growth_pct float8, need text,
-               situation text, owner_id int, grade text, fit float8, close_by date, flags text[], reason text, slip_count int, policy_version int)
-        where a.id = v.id`);
-      for (const u of updated) {
-        if (u.g && u.moved) changes.push(this.changeOf(u.after.id, u.before.grade, u.g, u.reason!));
-        if (this.rose(u)) this.toAssign.rose.push(u.after.id);
-        audits.push({ entity_id: u.after.id, action: 'updated_by_import', ...this.auditOf(u) });
-      }
-    }
-    if (changes.length) {
-      await q.execute(sql`
-        insert into ${gradeChanges} (account_id, from_grade, to_grade, fit, flags, reason, reasons, cause, actor, policy_version, as_of)
-        select "accountId", "fromGrade", "toGrade", fit, flags, reason, reasons, cause, actor, "policyVersion", "asOf"
-        from jsonb_to_recordset(${JSON.stringify(changes)}::jsonb)
-          as c("accountId" int, "fromGrade" text, "toGrade" text, fit float8, flags text[], reason text, reasons jsonb,
-               cause text, actor text, "policyVersion" int, "asOf" date)`);
-    }
-    if (audits.length) {
-      await q.execute(sql`
-        insert into ${auditLog} (actor_id, actor, entity, entity_id, account_id, action, before, after)
-        select ${s.actor.id}, ${s.actor.name}, 'account', entity_id, entity_id, action, before, after
-        from jsonb_to_recordset(${JSON.stringify(audits)}::jsonb) as r(entity_id int, action text, before jsonb, after jsonb)`);
-    }
+    const rows = await this.rowsOf(created, updated);
+    if (created.length) this.withIds(created, await drawIds(q, created.length), rows);
+    await bulkInsert(q, 'accounts', ACCOUNT_COPY_COLUMNS, rows.made);
+    if (rows.edits) await this.applyEdits(q, rows.edits);
+    await bulkInsert(q, 'grade_changes', GRADE_CHANGE_COPY_COLUMNS, rows.changes);
+    await bulkInsert(q, 'audit_log', AUDIT_COPY_COLUMNS, rows.audits);
   }
 }
+
+/** `n` new account ids, in order. */
+const drawIds = (q: Db, n: number) => query<{ id: number }>(q, sql`select nextval(pg_get_serial_sequence('accounts', 'id'))::int as id from generate_series(1, ${n})`);
 
 const ACCOUNT_COPY_COLUMNS: readonly BulkColumn[] = [
   ['id', 'int'], ['name', 'text'], ['name_key', 'text'], ['domain', 'text'], ['industry', 'text'], ['employees', 'int'], ['revenue', 'float8'], ['growth_pct', 'float8'],
@@ -812,7 +745,6 @@ const AUDIT_COPY_COLUMNS: readonly BulkColumn[] = [
   ['actor_id', 'int'], ['actor', 'text'], ['entity', 'text'], ['entity_id', 'int'], ['account_id', 'int'], ['action', 'text'], ['before', 'jsonb'], ['after', 'jsonb'],
 ];
 
-type AuditJson = { entity_id: number; action: string; before: unknown; after: unknown };
 type Found = { byDomain: Map<string, Existing>; byName: Map<string, Existing[]> };
 
 function factsOfCandidate(c: Candidate) {
