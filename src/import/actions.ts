@@ -93,13 +93,12 @@ export async function uploadFile(
   if (input.confirm && p.ready) {
     // No dry run to stop at: the import runs now, from what the dry run kept if it ran during the upload.
     const mapping = p.ready;
-    const useSpec = spec && spec.asOf === ctx.today && spec.policyVersion === (await currentPolicy(db)).version;
-    const c = useSpec ? spec.counts : null;
+    const made = spec && (await stillHolds(db, spec, ctx.today)) ? dryRunFacts(spec) : null;
     const moved = await transition(db, id, ['uploading'], {
       ...facts,
       mapping,
       status: 'importing',
-      ...(c ? { processed: c.processed, newRows: c.new, updatedRows: c.updated, unchangedRows: c.unchanged, rejectedRows: c.rejected, summary: spec!.summary, asOf: spec!.asOf, policyVersion: spec!.policyVersion } : { asOf: null, policyVersion: null }),
+      ...(made ?? { asOf: null, policyVersion: null }),
       confirmedBy: ctx.actor.name,
       runner: RUNNER,
       heartbeatAt: sql`now()`,
@@ -127,6 +126,23 @@ async function propose(db: Db, kind: ImportKind, header: string[], presetGiven?:
   return { signature, preset, useSaved, mapping, ready: Object.keys(chosen.problems).length ? null : chosen.mapping };
 }
 
+/** A dry run made during the upload still describes the import: made today, with the policy in force. */
+async function stillHolds(db: Db, spec: Speculation, today: string): Promise<boolean> {
+  return spec.asOf === today && spec.policyVersion === (await currentPolicy(db)).version;
+}
+
+/** What a job records of its dry run. */
+const dryRunFacts = (spec: Speculation) => ({
+  processed: spec.counts.processed,
+  newRows: spec.counts.new,
+  updatedRows: spec.counts.updated,
+  unchangedRows: spec.counts.unchanged,
+  rejectedRows: spec.counts.rejected,
+  summary: spec.summary,
+  asOf: spec.asOf,
+  policyVersion: spec.policyVersion,
+});
+
 /** Two mappings of a file read it the same way. */
 function sameMapping(kind: ImportKind, a: Mapping, b: Mapping): boolean {
   return a.revenueScale === b.revenueScale && fieldsOf(kind).every((f) => (a.columns[f] ?? null) === (b.columns[f] ?? null));
@@ -142,21 +158,13 @@ export async function chooseMapping(db: Db, id: number, mapping: Mapping, ctx: C
   const problems = mappingProblems(job.kind as ImportKind, job.header as string[], mapping);
   if (Object.keys(problems).length) return refuse(422, 'the mapping does not fit this file', { problems });
   const spec = job.speculation as Speculation | null;
-  if (job.status === 'mapping' && spec && sameMapping(job.kind as ImportKind, spec.mapping, mapping) && spec.asOf === ctx.today && spec.policyVersion === (await currentPolicy(db)).version) {
+  if (job.status === 'mapping' && spec && sameMapping(job.kind as ImportKind, spec.mapping, mapping) && (await stillHolds(db, spec, ctx.today))) {
     // The dry run made during the upload was for this mapping: it is the dry run.
-    const c = spec.counts;
     const done = await transition(db, id, ['mapping'], {
       status: 'ready',
       mapping,
-      processed: c.processed,
-      newRows: c.new,
-      updatedRows: c.updated,
-      unchangedRows: c.unchanged,
-      rejectedRows: c.rejected,
-      summary: spec.summary,
+      ...dryRunFacts(spec),
       speculation: null,
-      asOf: spec.asOf,
-      policyVersion: spec.policyVersion,
       error: null,
       cancelRequested: false,
       heartbeatAt: sql`now()`,
