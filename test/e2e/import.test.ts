@@ -6,7 +6,7 @@ import { importsIdle } from '../../src/import/runner.ts';
 import { resetDatabase, testDatabase } from '../support/db.ts';
 import { insertProspect } from '../support/factories.ts';
 import { PEOPLE } from '../support/auth.ts';
-import { seriousViolations, useBrowser } from '../support/e2e.ts';
+import { dryRunElsewhere, seriousViolations, useBrowser } from '../support/e2e.ts';
 
 // A manager imports a messy CSV through the import pages in a real Chromium: upload, the proposed
 // mapping, the dry run (new, updated, rejected with its line and reason, grades), confirm, the job
@@ -155,7 +155,7 @@ describe('importing a CSV through the pages', () => {
     it(`the job page follows a running dry run and shows the results when it ends (JavaScript ${js ? 'on: it polls and reloads itself' : 'off: a reload link'})`, async () => {
       const page = await b.newPage({ javaScriptEnabled: js, axe: js });
       const id = await upload(page, 'progress.csv', CSV);
-      const running = (processed: number) => db.update(importJobs).set({ status: 'analyzing', processed, runner: 'another server', heartbeatAt: sql`now()` }).where(eq(importJobs.id, id));
+      const running = (processed: number) => dryRunElsewhere(db, id, processed);
       await running(1);
       await page.goto(`${b.server.url}/imports/${id}`);
       const progress = page.getByTestId('progress');

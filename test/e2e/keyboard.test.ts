@@ -6,7 +6,7 @@ import { importsIdle } from '../../src/import/runner.ts';
 import { resetDatabase, testDatabase } from '../support/db.ts';
 import { PEOPLE, ensureUser } from '../support/auth.ts';
 import { insertProspect, insertSignal } from '../support/factories.ts';
-import { useBrowser } from '../support/e2e.ts';
+import { dryRunElsewhere, useBrowser } from '../support/e2e.ts';
 
 // The main flows by keyboard alone, in a real Chromium: focus moves with Tab and Shift+Tab, text is
 // typed, Enter or Space submits and presses buttons. No mouse: no click, no fill; a page is
@@ -336,7 +336,7 @@ describe('keyboard use of the main flows', () => {
     const page = await b.newPage();
     const id = await uploadByKeyboard(page, 'progress.csv', LEADS);
     // A dry run the page sees running: another server's, moved on by the test.
-    const running = (processed: number) => db.update(importJobs).set({ status: 'analyzing', processed, runner: 'another server', heartbeatAt: sql`now()` }).where(eq(importJobs.id, id));
+    const running = (processed: number) => dryRunElsewhere(db, id, processed);
     await running(0);
     await page.goto(`${b.server.url}/imports/${id}`);
     const progress = page.getByTestId('progress');

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.ts';
+import { importJobs } from '../../src/db/schema.ts';
 import { CHROMIUM_ARGS, findChromium } from './browser.ts';
 import { startTestServer, type TestServer } from './server.ts';
 import type { TestUser } from './auth.ts';
@@ -57,4 +59,9 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     return r.violations.map((v: { id: string; impact: string; nodes: { target: string[] }[] }) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
   })) as { id: string; impact: string; targets: string[] }[];
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
+}
+
+/** Makes an import's dry run look under way on another server (the page then follows it), at `processed` rows. */
+export async function dryRunElsewhere(db: Db, id: number, processed: number): Promise<void> {
+  await db.update(importJobs).set({ status: 'analyzing', processed, runner: 'another server', heartbeatAt: sql`now()` }).where(eq(importJobs.id, id));
 }
